@@ -17,9 +17,10 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from feedd.errors import StoreError
-from feedd.models import Article, StoredItem, Timestamp
+from feedd.models import Article, Precision, StoredItem, Timestamp
 
 SCHEMA_VERSION = 1
+_PRECISIONS: dict[str, Precision] = {"day": "day", "minute": "minute", "second": "second"}
 _TRACKING_PARAMS = ("utm_", "spm", "from", "fbclid", "gclid", "share_token", "scene", "sharer")
 
 _SCHEMA = """
@@ -260,7 +261,7 @@ def _item_from_row(row: tuple[object, ...]) -> StoredItem:
     moment = _parse(_opt(published))
     stamp = None
     if moment is not None:
-        stamp = Timestamp(moment, "day" if precision == "day" else "minute" if precision == "minute" else "second")
+        stamp = Timestamp(moment, _PRECISIONS.get(str(precision), "second"))
     seen = _parse(str(first_seen))
     assert seen is not None
     return StoredItem(
