@@ -1,0 +1,268 @@
+"""Listing page to article links: configured selectors, else automatic detection of the page's main list.
+
+Automatic detection looks for runs of sibling elements with the same markup (the items of a list),
+keeps one headline link per item, and ranks the runs by headline-length text, dates beside the links,
+article-shaped URLs and the absence of page chrome (menus, footers, sidebars, rankings). When the HTML
+has no credible list, data embedded in scripts (JSON-LD, __NEXT_DATA__, initial state) is tried.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from lxml import etree
+
+from feedd.discover_dom import (
+    absolute_link,
+    class_words,
+    drop_invisible,
+    effective_base,
+    parse_document,
+    path_of,
+    registrable_domain,
+    same_site,
+    signature,
+    text_of,
+    text_units,
+)
+from feedd.discover_signals import (
+    chrome_factor,
+    read_date,
+    url_looks_like_article,
+    url_looks_like_section,
+)
+from feedd.errors import DiscoverError
+from feedd.listing_data import embedded_links, script_texts
+from feedd.models import Link
+from feedd.select import Selector
+
+logger = logging.getLogger(__name__)
+
+MIN_ITEMS = 3
+HEADLINE_UNITS = 16  # a Chinese headline of 8+ characters, a western one of 16+ letters
+MIN_CREDIBLE_SCORE = 4.0
+MIN_MEAN_UNITS = 14.0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One candidate list: where it sits, how it scored, why, and the links it would publish."""
+
+    container: str
+    score: float
+    links: tuple[Link, ...]
+    item_signature: str
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Anchor:
+    element: etree._Element
+    url: str
+    text: str
+    units: float
+
+
+@dataclass(frozen=True)
+class _Group:
+    container: etree._Element
+    items: tuple[etree._Element, ...]
+    item_signature: str
+
+
+def discover_links(html: str, base_url: str, *, selector: Selector | None = None, zone: tzinfo,
+                   now: datetime, max_links: int = 500) -> list[Link]:
+    """The article links of a listing page, in page order; DiscoverError when there is no credible list."""
+    root = parse_document(html, base_url)
+    base = effective_base(root, base_url)
+    if selector is not None:
+        return _selected_links(root, base, selector, zone, now)[:max_links]
+    scripts = script_texts(root)
+    drop_invisible(root)
+    ranked = _rank(root, base, base_url, zone, now)
+    if ranked and ranked[0].score >= MIN_CREDIBLE_SCORE:
+        best = ranked[0]
+        logger.debug("main list of %s at %s (score %.1f)", base_url, best.container, best.score)
+        return list(best.links[:max_links])
+    from_data = embedded_links(scripts, base, registrable_domain(base_url), zone, now)
+    if from_data:
+        return from_data[:max_links]
+    why = "no repeated run of headline links" if not ranked else (
+        f"best run {ranked[0].container} scored {ranked[0].score:.1f} < {MIN_CREDIBLE_SCORE}")
+    raise DiscoverError(f"no credible list of article links on {base_url}: {why}")
+
+
+def explain_candidates(html: str, base_url: str, *, zone: tzinfo, now: datetime,
+                       limit: int = 5) -> list[Candidate]:
+    """The best-ranked candidate lists, best first, for `feedd discover --explain`."""
+    root = parse_document(html, base_url)
+    base = effective_base(root, base_url)
+    drop_invisible(root)
+    return _rank(root, base, base_url, zone, now)[:limit]
+
+
+def _selected_links(root: etree._Element, base: str, selector: Selector, zone: tzinfo,
+                    now: datetime) -> list[Link]:
+    links: list[Link] = []
+    seen: set[str] = set()
+    for element in selector.select(root):
+        anchor = element if element.tag == "a" and element.get("href") else next(
+            (a for a in element.iter("a") if a.get("href")), None)
+        if anchor is None:
+            continue
+        url = absolute_link(anchor.get("href"), base)
+        if url is None or url in seen:
+            continue
+        seen.add(url)
+        title = text_of(anchor) or (anchor.get("title") or "").strip()
+        parent = element.getparent()
+        container = parent if parent is not None else element
+        published = read_date(_text_beside(element, title), zone, now)
+        links.append(Link(url=url, title=title, published=published, container=path_of(container)))
+    return links
+
+
+def _rank(root: etree._Element, base: str, base_url: str, zone: tzinfo, now: datetime) -> list[Candidate]:
+    site = registrable_domain(base_url)
+    below = _anchors_below(root, base, site, base_url)
+    groups = list(_sibling_groups(root, below))
+    groups.extend(_merged_groups(groups))
+    candidates = [c for c in (_score(group, below, zone, now) for group in groups) if c is not None]
+    candidates.sort(key=lambda c: c.score, reverse=True)
+    return candidates
+
+
+def _anchors_below(root: etree._Element, base: str, site: str, page_url: str
+                   ) -> dict[etree._Element, list[_Anchor]]:
+    """For every element, the usable same-site anchors inside it, in page order."""
+    below: dict[etree._Element, list[_Anchor]] = defaultdict(list)
+    page = page_url.rstrip("/")
+    for element in root.iter("a"):
+        url = absolute_link(element.get("href"), base)
+        if url is None or not same_site(url, site) or url.rstrip("/") == page:
+            continue
+        text = text_of(element) or (element.get("title") or "").strip()
+        anchor = _Anchor(element, url, text, text_units(text))
+        node: etree._Element | None = element
+        while node is not None:
+            below[node].append(anchor)
+            node = node.getparent()
+    return below
+
+
+def _sibling_groups(root: etree._Element, below: dict[etree._Element, list[_Anchor]]) -> Iterable[_Group]:
+    """Runs of children of one tag whose class words agree with the run's majority, each holding a link.
+
+    Variants of one item (a photo item among text items) share most class words; a pager or an ad
+    slotted between the items shares none.
+    """
+    for parent in root.iter():
+        if parent not in below or len(parent) < MIN_ITEMS:
+            continue
+        by_tag: dict[str, list[etree._Element]] = defaultdict(list)
+        for child in parent:
+            if isinstance(child.tag, str) and child in below:
+                by_tag[child.tag].append(child)
+        for children in by_tag.values():
+            if len(children) < MIN_ITEMS:
+                continue
+            majority = Counter(signature(child) for child in children).most_common(1)[0][0]
+            words = class_words(majority)
+            items = tuple(child for child in children if _agrees(signature(child), words))
+            if len(items) >= MIN_ITEMS:
+                yield _Group(parent, items, majority)
+
+
+def _agrees(child_signature: str, majority_words: set[str]) -> bool:
+    words = class_words(child_signature)
+    if not majority_words:
+        return True
+    return bool(words & majority_words)
+
+
+def _merged_groups(groups: list[_Group]) -> list[_Group]:
+    """Sibling blocks of the same kind (several <ul> of one column) joined into one list."""
+    by_kind: dict[tuple[str, str, int], list[_Group]] = defaultdict(list)
+    for group in groups:
+        parent = group.container.getparent()
+        grandparent = parent.getparent() if parent is not None else None
+        if parent is None or grandparent is None:
+            continue
+        kind = (group.item_signature, signature(group.container), id(grandparent))
+        by_kind[kind].append(group)
+    merged: list[_Group] = []
+    for family in by_kind.values():
+        if len(family) < 2:
+            continue
+        items = tuple(item for group in family for item in group.items)
+        common = family[0].container.getparent()
+        if any(group.container.getparent() is not common for group in family):
+            common = common.getparent() if common is not None else None
+        if common is not None:
+            merged.append(_Group(common, items, family[0].item_signature))
+    return merged
+
+
+def _score(group: _Group, below: dict[etree._Element, list[_Anchor]], zone: tzinfo,
+           now: datetime) -> Candidate | None:
+    links: list[Link] = []
+    seen: set[str] = set()
+    total = 0.0
+    short = 0
+    units_sum = 0.0
+    container_path = path_of(group.container)
+    for item in group.items:
+        anchors = below[item]
+        headline = max(anchors, key=lambda a: a.units)
+        if headline.url in seen:
+            continue
+        seen.add(headline.url)
+        published = read_date(_text_beside(item, headline.text), zone, now)
+        value = _item_value(headline, anchors, published is not None)
+        total += value
+        units_sum += headline.units
+        short += headline.units < HEADLINE_UNITS
+        links.append(Link(url=headline.url, title=headline.text, published=published,
+                          container=container_path, score=round(value, 3)))
+    if len(links) < MIN_ITEMS:
+        return None
+    mean_units = units_sum / len(links)
+    short_ratio = short / len(links)
+    chrome, reasons = chrome_factor(group.container)
+    quality = chrome * (1.0 - short_ratio) ** 2
+    if mean_units < MIN_MEAN_UNITS:
+        quality *= 0.2
+        reasons += (f"short link texts (mean {mean_units:.0f} units)",)
+    score = round(total * quality, 3)
+    scored = tuple(Link(url=link.url, title=link.title, published=link.published, container=link.container,
+                        score=score) for link in links)
+    return Candidate(container_path, score, scored, group.item_signature, reasons)
+
+
+def _item_value(headline: _Anchor, anchors: list[_Anchor], dated: bool) -> float:
+    value = min(headline.units / 24.0, 2.5)
+    if dated:
+        value += 0.6
+    if url_looks_like_article(headline.url):
+        value += 0.5
+    elif url_looks_like_section(headline.url):
+        value -= 0.5
+    headlines = {a.url for a in anchors if a.units >= HEADLINE_UNITS}
+    if len(headlines) > 2:
+        # A block holding several headlines is a section of the page, not one item of a list.
+        value *= 2.0 / len(headlines)
+    return max(value, 0.0)
+
+
+def _text_beside(item: etree._Element, title: str) -> str:
+    """The item's text without its headline, where a printed date would be; <time datetime> first."""
+    for time in item.iter("time"):
+        stamp = (time.get("datetime") or "").strip()
+        if stamp:
+            return stamp
+    text = text_of(item)
+    return text.replace(title, " ", 1) if title else text

@@ -1,0 +1,134 @@
+"""DOM helpers for link discovery: parsing, hidden copies, URLs, markup signatures, class words."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from lxml import etree, html
+
+from feedd.errors import DiscoverError
+
+# Elements whose text never belongs to a visible list.
+_INVISIBLE_TAGS = ("script", "style", "noscript", "template", "iframe", "svg", "head", "select", "option")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_SKIPPED_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "sms:", "weixin:")
+
+# Second-level labels under which a country code forms one public suffix (news.sina.com.cn -> sina.com.cn).
+_SECOND_LEVEL = frozenset({
+    "com", "net", "org", "gov", "edu", "ac", "co", "mil", "ne", "or", "go", "gob", "nic",
+})
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_DIGITS = re.compile(r"\d+")
+_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def parse_document(markup: str, base_url: str) -> etree._Element:
+    """The page's root element; raises DiscoverError when the text is not HTML at all."""
+    text = _XML_DECLARATION.sub("", markup, count=1)
+    if not text.strip():
+        raise DiscoverError(f"no credible list of article links on {base_url}: the page is empty")
+    try:
+        root = html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        why = f"unparsable HTML ({exc})"
+        raise DiscoverError(f"no credible list of article links on {base_url}: {why}") from exc
+    return root
+
+
+def effective_base(root: etree._Element, base_url: str) -> str:
+    """The URL relative links resolve against: `<base href>` wins over the page URL."""
+    for base in root.iter("base"):
+        href = (base.get("href") or "").strip()
+        if href:
+            return urljoin(base_url, href)
+    return base_url
+
+
+def drop_invisible(root: etree._Element) -> None:
+    """Remove scripts, styles and hidden elements (stale copies kept for scripts) in place."""
+    doomed = [element for element in root.iter(*_INVISIBLE_TAGS)]
+    for element in root.iter():
+        if not isinstance(element.tag, str) or _is_hidden(element):
+            doomed.append(element)
+    for element in doomed:
+        parent = element.getparent()
+        if parent is not None:
+            _remove_keeping_tail(element, parent)
+
+
+def _is_hidden(element: etree._Element) -> bool:
+    return element.get("hidden") is not None or bool(_HIDDEN_STYLE.search(element.get("style") or ""))
+
+
+def _remove_keeping_tail(element: etree._Element, parent: etree._Element) -> None:
+    tail = element.tail
+    if tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)
+
+
+def absolute_link(href: str | None, base: str) -> str | None:
+    """An absolute http(s) URL without fragment, or None when the href leads nowhere useful."""
+    if href is None:
+        return None
+    value = href.strip()
+    if not value or value.startswith("#") or value.lower().startswith(_SKIPPED_SCHEMES):
+        return None
+    url = urldefrag(urljoin(base, value))[0]
+    if urlsplit(url).scheme not in ("http", "https"):
+        return None
+    return url
+
+
+def registrable_domain(url: str) -> str:
+    """The site a URL belongs to (last two labels, three under a second-level country suffix)."""
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    labels = host.split(".")
+    if len(labels) <= 2 or host.replace(".", "").isdigit():
+        return host
+    if len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def same_site(url: str, site: str) -> bool:
+    return registrable_domain(url) == site
+
+
+def text_of(element: etree._Element) -> str:
+    """Visible text with whitespace collapsed."""
+    return " ".join("".join(str(part) for part in element.itertext()).split())
+
+
+def text_units(text: str) -> float:
+    """Headline weight: a CJK character counts like two Latin letters, so menus stay short in both scripts."""
+    cjk = len(_CJK.findall(text))
+    return cjk * 2.0 + (len(text) - cjk) * 1.0
+
+
+def signature(element: etree._Element) -> str:
+    """Tag plus class words with digits removed: siblings of one list share it."""
+    classes = sorted({_DIGITS.sub("", word) for word in (element.get("class") or "").split()} - {""})
+    return f"{element.tag}.{'.'.join(classes)}" if classes else str(element.tag)
+
+
+def class_words(element_signature: str) -> set[str]:
+    """The class words of a signature made by `signature`."""
+    return set(element_signature.split(".")[1:])
+
+
+def name_words(element: etree._Element) -> set[str]:
+    """The words of an element's class and id, split on punctuation and camelCase."""
+    raw = f"{element.get('class') or ''} {element.get('id') or ''}"
+    return {word for word in _WORD_SPLIT.split(_CAMEL.sub(" ", raw).lower()) if word}
+
+
+def path_of(element: etree._Element) -> str:
+    return str(element.getroottree().getpath(element))

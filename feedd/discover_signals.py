@@ -1,0 +1,122 @@
+"""The evidence that a run of links is a page's article list: URL shapes, dates beside links, chrome words."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, tzinfo
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from feedd.dates import parse_date
+from feedd.discover_dom import name_words, text_of
+from feedd.models import Timestamp
+
+# A date or a long numeric id in the path is how portals and blogs name article pages.
+_ARTICLE_PATH = re.compile(
+    r"(?:19|20)\d{2}[-/_]?[01]\d[-/_]?[0-3]\d"  # /2026-04/20/, /20260420/, t20240520_
+    r"|/(?:19|20)\d{2}/[01]?\d/"  # /2014/07/
+    r"|\d{5,}"  # c_1131234567, thread-202823
+    r"|[a-z0-9]+(?:-[a-z0-9]+){3,}",  # a-slug-of-four-words
+    re.IGNORECASE,
+)
+_INDEX_PAGE = re.compile(r"/(?:index|default|home|list)[_\d]*\.\w+$|/$", re.IGNORECASE)
+
+# A date printed beside a link: full dates, month-day, clock times, relative forms (Chinese and English).
+_NEAR_DATE = re.compile(
+    r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
+    r"|\d{1,2}\s*月\s*\d{1,2}\s*日(?:\s*\d{1,2}:\d{2})?"
+    r"|(?<![\d.])[01]?\d[-/][0-3]?\d(?:\s+\d{1,2}:\d{2})?(?![\d/-])"
+    r"|\d+\s*(?:秒|分钟|小时|天|周|个月)前|刚刚|(?:今天|昨天|前天)(?:\s*\d{1,2}:\d{2})?"
+    r"|\d+\s+(?:second|minute|hour|day|week|month)s?\s+ago|yesterday|today"
+    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?(?:\s+\d{4})?"
+    r"|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?:\s+\d{4})?",
+    re.IGNORECASE,
+)
+
+# Class/id words of page chrome: menus, footers, sidebars, rankings, sharing, paging, ads.
+CHROME_WORDS = frozenset({
+    "nav", "navbar", "navi", "navigation", "menu", "menus", "submenu", "topnav", "subnav", "mainnav",
+    "footer", "foot", "copyright", "sidebar", "aside", "hot", "hots", "hotnews", "rank", "ranking",
+    "paihang", "phb", "top10", "related", "relate", "breadcrumb", "breadcrumbs", "crumb", "crumbs",
+    "location", "position", "share", "sharing", "social", "pager", "pagination", "paging", "pages",
+    "ad", "ads", "advert", "advertisement", "sponsor", "sponsored", "promo", "recommend", "recommended",
+    "popular", "mostread", "trending", "toolbar", "topbar", "login", "friendlink", "links", "tags",
+    "tagcloud", "tag", "widget", "banner", "header", "masthead", "sitemap",
+})
+_CHROME_TAGS = {"nav": 0.1, "footer": 0.1, "aside": 0.2, "header": 0.25}
+_CHROME_HEADINGS = re.compile(
+    r"排行|热门|热榜|热读|推荐|相关|猜你喜欢|精彩图片|友情链接|"
+    r"most\s+(?:read|popular|viewed|shared)|trending|related|popular|recommended|you\s+may\s+also",
+    re.IGNORECASE,
+)
+_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "span", "em", "div", "p")
+_ANCESTOR_REACH = 6
+
+
+def url_looks_like_article(url: str) -> bool:
+    parts = urlsplit(url)
+    return bool(_ARTICLE_PATH.search(parts.path + ("?" + parts.query if parts.query else "")))
+
+
+def url_looks_like_section(url: str) -> bool:
+    """A site root, a folder or an index page: where menus point, not articles."""
+    parts = urlsplit(url)
+    if url_looks_like_article(url):
+        return False
+    return parts.path in ("", "/") or (bool(_INDEX_PAGE.search(parts.path)) and not parts.query)
+
+
+def find_date_text(text: str) -> str | None:
+    found = _NEAR_DATE.search(text)
+    return found.group(0) if found else None
+
+
+def read_date(text: str, zone: tzinfo, now: datetime) -> Timestamp | None:
+    snippet = find_date_text(text)
+    if snippet is None:
+        return None
+    return parse_date(snippet, zone, now)
+
+
+def chrome_factor(container: etree._Element) -> tuple[float, tuple[str, ...]]:
+    """How much page chrome surrounds a container: 1.0 clean, down to 0.05; with the reasons."""
+    factor = 1.0
+    reasons: list[str] = []
+    element: etree._Element | None = container
+    for depth in range(_ANCESTOR_REACH + 1):
+        if element is None or element.tag in ("body", "html"):
+            break
+        tag_penalty = _CHROME_TAGS.get(str(element.tag))
+        if tag_penalty is not None:
+            factor *= tag_penalty
+            reasons.append(f"inside <{element.tag}>")
+        words = name_words(element) & CHROME_WORDS
+        if words:
+            # The container's own name counts most; a distant wrapper named "hot" says less.
+            factor *= 0.15 if depth <= 2 else 0.4
+            reasons.append(f"chrome word {sorted(words)[0]!r} at depth {depth}")
+        element = element.getparent()
+    heading = block_heading(container)
+    if heading and _CHROME_HEADINGS.search(heading):
+        factor *= 0.2
+        reasons.append(f"block titled {heading[:20]!r}")
+    return max(factor, 0.02), tuple(reasons)
+
+
+def block_heading(container: etree._Element) -> str | None:
+    """The short title just above a block (its previous sibling, or its parent's), if any."""
+    element: etree._Element | None = container
+    for _ in range(3):
+        if element is None:
+            return None
+        previous = element.getprevious()
+        while previous is not None and not isinstance(previous.tag, str):
+            previous = previous.getprevious()
+        if previous is not None:
+            text = text_of(previous)
+            if 0 < len(text) <= 30 and previous.tag in _HEADING_TAGS:
+                return text
+            return None
+        element = element.getparent()
+    return None
