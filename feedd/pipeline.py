@@ -1,0 +1,229 @@
+"""One poll of one section: listing -> new links -> articles -> store -> feeds.
+
+Failures are isolated: a broken article is recorded and retried at the next poll, a
+broken listing fails this section only. The feeds are always rendered from the store,
+so a crash between storing and publishing heals on the next poll.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from feedd.config import Config, SectionConfig
+from feedd.decode import decode_html
+from feedd.discover import discover_links
+from feedd.errors import (
+    DecodeError,
+    DiscoverError,
+    ExtractError,
+    FetchError,
+    PublishError,
+    RenderError,
+    StoreError,
+)
+from feedd.extract import extract_article
+from feedd.fetch import Access, Fetcher
+from feedd.models import Article, FeedMeta, Link, NotModified, SectionReport, SectionStatus
+from feedd.publish import render_index, render_opml, write_if_changed
+from feedd.render import render_feeds
+from feedd.store import Store, item_id_for
+
+log = logging.getLogger(__name__)
+
+FEED_EXTENSIONS = ("xml", "atom", "json")
+MAX_ARTICLE_BACKOFF = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class PipelineDeps:
+    """What a poll needs from the outside world, wired by the CLI."""
+
+    config: Config
+    fetcher: Fetcher
+    store: Store
+    clock: Callable[[], datetime]
+    should_stop: Callable[[], bool] = lambda: False
+    on_article: Callable[[str], None] = lambda _url: None
+    publish_lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@dataclass(frozen=True)
+class _Listing:
+    links: tuple[Link, ...]
+    not_modified: bool
+    etag: str | None
+    last_modified: str | None
+
+
+def poll_section(section: SectionConfig, deps: PipelineDeps) -> SectionReport:
+    """Poll one section; never raises for a page or source failure."""
+    started = deps.clock()
+    access = Access(deps.config.allow_private_networks, frozenset(section.allow_hosts))
+    try:
+        listing = _read_listing(section, deps, access)
+    except (FetchError, DecodeError, DiscoverError, StoreError) as exc:
+        error = f"listing {section.url}: {exc}"
+        log.warning("%s: %s", section.key, error)
+        _record_poll(deps, section.key, started, error)
+        _publish_overview(deps)
+        return SectionReport(key=section.key, listing_ok=False, error=error)
+    new_items, failed = (0, ()) if listing.not_modified else _read_new_articles(section, deps, access, listing)
+    if not failed and not listing.not_modified:
+        # Validators are kept only once every article of this listing is in, so a failed
+        # article is retried on the next poll instead of hiding behind a 304.
+        deps.store.record_page_success(section.url, listing.etag, listing.last_modified)
+    written, publish_error = _publish_section(section, deps)
+    _record_poll(deps, section.key, started, publish_error)
+    _publish_overview(deps)
+    return SectionReport(
+        key=section.key, listing_ok=publish_error is None, not_modified=listing.not_modified,
+        links_found=len(listing.links), new_items=new_items, failed_articles=failed,
+        feeds_written=written, error=publish_error)
+
+
+def _read_listing(section: SectionConfig, deps: PipelineDeps, access: Access) -> _Listing:
+    state = deps.store.page_state(section.url)
+    page = deps.fetcher.fetch(section.url, access, etag=state.etag if state else None,
+                              last_modified=state.last_modified if state else None)
+    if isinstance(page, NotModified):
+        return _Listing((), True, None, None)
+    html = decode_html(page.body, page.content_type)
+    links = discover_links(html, page.url, selector=section.links, zone=section.timezone,
+                           now=deps.clock(), max_links=deps.config.fetch.max_links)
+    return _Listing(tuple(links), False, page.etag, page.last_modified)
+
+
+def _read_new_articles(section: SectionConfig, deps: PipelineDeps, access: Access,
+                       listing: _Listing) -> tuple[int, tuple[str, ...]]:
+    by_id = {item_id_for(link.url): link for link in listing.links}
+    known = deps.store.known_item_ids(section.key, by_id)
+    added = 0
+    failed: list[str] = []
+    for item_id, link in by_id.items():
+        if item_id in known or not _due_for_retry(deps, link.url):
+            continue
+        if deps.should_stop():
+            log.info("%s: stopping before %s", section.key, link.url)
+            break
+        try:
+            article = _read_article(section, deps, access, link)
+        except (FetchError, DecodeError, ExtractError) as exc:
+            _record_article_failure(deps, link.url, exc)
+            failed.append(f"{link.url}: {exc}")
+            continue
+        finally:
+            deps.on_article(link.url)
+        deps.store.add_item(section.key, article, deps.clock())
+        deps.store.record_page_success(link.url, None, None)
+        added += 1
+    return added, tuple(failed)
+
+
+def _read_article(section: SectionConfig, deps: PipelineDeps, access: Access, link: Link) -> Article:
+    page = deps.fetcher.fetch(link.url, access)
+    if isinstance(page, NotModified):
+        raise FetchError(link.url, "304 Not Modified to an unconditional request")
+    html = decode_html(page.body, page.content_type)
+    article = extract_article(html, page.url, zone=section.timezone, now=deps.clock(), rules=section.article)
+    return _fill_from_link(article, link)
+
+
+def _fill_from_link(article: Article, link: Link) -> Article:
+    """The listing's own title and date stand in where the article page gave none; the listing
+    URL is the identity even when the page redirected."""
+    published = article.published or link.published
+    if article.published is None:
+        log.info("%s: no publish time on the page%s", link.url,
+                 "; using the listing's date" if published else "; the feed shows the first-seen time")
+    return replace(article, url=link.url, title=article.title or link.title, published=published)
+
+
+def _due_for_retry(deps: PipelineDeps, url: str) -> bool:
+    state = deps.store.page_state(url)
+    if state is None:
+        return True
+    if state.gone:
+        return False
+    return state.next_try is None or state.next_try <= deps.clock()
+
+
+def _record_article_failure(deps: PipelineDeps, url: str, exc: Exception) -> None:
+    log.warning("article %s failed: %s", url, exc)
+    status = exc.status if isinstance(exc, FetchError) else None
+    state = deps.store.page_state(url)
+    failures = state.failures + 1 if state else 1
+    next_try = None
+    if status == 404 or isinstance(exc, ExtractError | DecodeError):
+        next_try = deps.clock() + min(MAX_ARTICLE_BACKOFF, timedelta(minutes=2 ** failures))
+    elif isinstance(exc, FetchError) and exc.retry_after:
+        next_try = deps.clock() + timedelta(seconds=exc.retry_after)
+    deps.store.record_page_failure(url, str(exc), next_try, gone=status == 410)
+
+
+def feed_meta(section: SectionConfig, base_url: str) -> FeedMeta:
+    return FeedMeta(
+        key=section.key, title=section.feed_title,
+        description=f"{section.source_name} {section.title}: {section.url}",
+        site_url=section.url, feed_base_url=base_url, language=_language_of(section))
+
+
+def _language_of(section: SectionConfig) -> str | None:
+    return "zh-CN" if str(section.timezone) in ("Asia/Shanghai", "Asia/Chongqing", "PRC") else None
+
+
+def _publish_section(section: SectionConfig, deps: PipelineDeps) -> tuple[tuple[str, ...], str | None]:
+    try:
+        items = deps.store.recent_items(section.key, section.keep_items)
+        feeds = render_feeds(feed_meta(section, deps.config.base_url), items)
+        written = []
+        for extension, data in zip(FEED_EXTENSIONS, (feeds.rss, feeds.atom, feeds.json), strict=True):
+            relative = f"{section.key}.{extension}"
+            if write_if_changed(deps.config.output_dir, relative, data):
+                written.append(relative)
+        return tuple(written), None
+    except (RenderError, PublishError, StoreError) as exc:
+        log.error("%s: feeds not published: %s", section.key, exc)
+        return (), f"publishing failed: {exc}"
+
+
+def _record_poll(deps: PipelineDeps, key: str, at: datetime, error: str | None) -> None:
+    try:
+        deps.store.record_poll(key, at, error)
+    except StoreError as exc:
+        log.error("%s: cannot record the poll: %s", key, exc)
+
+
+def section_statuses(config: Config, store: Store) -> list[SectionStatus]:
+    statuses = []
+    for section in config.sections():
+        state = store.section_state(section.key)
+        statuses.append(SectionStatus(
+            key=section.key, title=section.feed_title, site_url=section.url,
+            feed_paths=tuple(f"{section.key}.{ext}" for ext in FEED_EXTENSIONS),
+            last_success=state.last_success, last_error=state.last_error,
+            item_count=store.count_items(section.key)))
+    return statuses
+
+
+def _publish_overview(deps: PipelineDeps) -> None:
+    """feeds.opml and index.html, both derived from the config and the store."""
+    config = deps.config
+    with deps.publish_lock:
+        try:
+            opml = render_opml("feedd", [
+                (section.feed_title, f"{config.base_url}{section.key}.xml", section.url)
+                for section in config.sections()])
+            write_if_changed(config.output_dir, "feeds.opml", opml)
+            index = render_index(section_statuses(config, deps.store), config.base_url)
+            write_if_changed(config.output_dir, "index.html", index)
+        except (PublishError, StoreError, RenderError) as exc:
+            log.error("overview not published: %s", exc)
+
+
+def output_files(config: Config) -> list[Path]:
+    return [config.output_dir / f"{s.key}.{ext}" for s in config.sections() for ext in FEED_EXTENSIONS]
