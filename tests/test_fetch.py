@@ -90,10 +90,10 @@ class Handler(BaseHTTPRequestHandler):
 def server() -> Iterator[str]:
     Handler.log = []
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()  # serve_forever polls every 0.5 s
+    httpd.shutdown()
 
     httpd.server_close()
 
