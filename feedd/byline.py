@@ -1,0 +1,154 @@
+"""Source (来源), author and editor, kept apart.
+
+The byline just below the headline is read first, then marked elements and meta tags, then the
+lines at the end of the body ('本文来源：…', '（责任编辑：…）'). Placeholders such as '转载' or
+'本站原创' and image or video credits are not a source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from feedd.extract_page import PageFacts, Segment, json_ld_values, meta_value, normalise_space
+
+_STOP = (r"(?=\s*(?:来源|稿源|出处|作者|记者|编辑|责编|责任编辑|选稿|发布|时间|日期|浏览|阅读|点击|字号|字体|"
+         r"分享|评论|打印|关闭|摄影|通讯员|审核|校对|监制|$|\d{4}[-年/.]))")
+_NAME_CHARS = r"[^\s:：|｜,，;；。()（）【】\[\]<>]"
+_NAME_RUN = rf"(?P<value>{_NAME_CHARS}{{1,40}}(?:[ 、,，/]{_NAME_CHARS}{{1,20}}){{0,4}})"
+SOURCE_LABEL = re.compile(
+    r"(?P<before>.{0,3}?)(?:稿件来源|本文来源|文章来源|新闻来源|信息来源|来源于|来源|稿源|出处|来自)\s*[:：]\s*"
+    + _NAME_RUN)
+AUTHOR_LABEL = re.compile(
+    r"(?:作\s*者|记\s*者|撰\s*文|撰\s*稿|文\s*[/／|]|文\s*[:：]|\bBy\b|\bVon\b|\bAutor(?:in)?\b)\s*[:：]?\s*"
+    + _NAME_RUN)
+EDITOR_LABEL = re.compile(
+    r"(?:责任编辑|责编|值班编辑|编辑|选稿|Editor)\s*[:：]\s*"
+    r"(?P<value>[^\s:：|｜,，;；。()（）【】\[\]<>]{1,30}(?:[ 、,，][A-Za-z]{1,3}\d{2,6}(?![\w]))?"
+    r"(?:[、,，][^\s:：|｜,，;；。()（）【】\[\]<>]{2,12}(?:\s[A-Za-z]{1,3}\d{2,6})?)*)")
+_CREDIT_BEFORE = re.compile(r"(图片|图|照片|视频|素材|摄影|[(（])\s*$")
+PLACEHOLDER_SOURCES = frozenset({
+    "转载", "转载文章", "本站原创", "原创", "互联网", "网络", "网络转载", "网友投稿", "本站", "本网", "未知",
+    "其他", "综合", "网络整理", "网友", "佚名", "admin", "管理员",
+})
+_SOURCE_CLASS = re.compile(r"source|media[-_]?name|from|origin|laiyuan|ly\b", re.IGNORECASE)
+_AUTHOR_CLASS = re.compile(r"author|byline|writer|zuozhe", re.IGNORECASE)
+_AUTHOR_META = ("author", "article:author", "dc.creator", "sailthru.author", "parsely-author", "byl",
+                "og:article:author", "twitter:creator")
+_JUNK_NAME = re.compile(r"^(?:http|www\.|@)|[<>{}=]|^\d+$")
+_BY_PREFIX = re.compile(r"^\s*(?:by|von|par|por|text|作者|记者)\s*[:：]?\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Byline:
+    source: str | None
+    author: str | None
+    editor: str | None
+
+
+def read_byline(facts: PageFacts, header: Sequence[Segment], footer: Sequence[Segment]) -> Byline:
+    """Source, author and editor from the header byline, marked elements, meta tags and the footer."""
+    editor = _first(EDITOR_LABEL, [header, footer, facts.segments])
+    source = _source(facts, header, footer)
+    author = _author(facts, header, footer, editor)
+    return Byline(source=source, author=author, editor=editor)
+
+
+def _joined(segments: Iterable[Segment]) -> str:
+    return "\n".join(segment.text for segment in segments)
+
+
+def _clean(value: str) -> str:
+    text = re.sub(_STOP + r".*$", "", value, flags=re.DOTALL) if value else value
+    return normalise_space(text.strip(" -—_:：|·.,，、/\\[]【】()（）\"'“”"))
+
+
+def _first(pattern: re.Pattern[str], regions: Sequence[Sequence[Segment]]) -> str | None:
+    for region in regions:
+        for match in pattern.finditer(_joined(region)):
+            value = _clean(match.group("value"))
+            if value and not _JUNK_NAME.search(value):
+                return value
+    return None
+
+
+def _source(facts: PageFacts, header: Sequence[Segment], footer: Sequence[Segment]) -> str | None:
+    for region in (header, footer):
+        found = _labelled_source(_joined(region))
+        if found:
+            return found
+    marked = _marked_text(header, _SOURCE_CLASS)
+    if marked and _usable_source(marked):
+        return marked
+    meta = meta_value(facts, "source", "article:source", "og:source", "contentsource", "citation_publisher")
+    if meta and _usable_source(normalise_space(meta)):
+        return normalise_space(meta)
+    return None
+
+
+def _labelled_source(text: str) -> str | None:
+    for match in SOURCE_LABEL.finditer(text):
+        if _CREDIT_BEFORE.search(match.group("before")):
+            continue
+        value = _clean(match.group("value"))
+        if _usable_source(value):
+            return value
+    return None
+
+
+def _usable_source(value: str) -> bool:
+    key = value.strip()
+    return (1 < len(key) <= 40 and key not in PLACEHOLDER_SOURCES and not _JUNK_NAME.search(key)
+            and not key.isdigit())
+
+
+def _marked_text(segments: Sequence[Segment], marker: re.Pattern[str]) -> str | None:
+    """Text of a short element whose class or id says what it holds (class="source")."""
+    for segment in segments:
+        element = segment.element
+        for node in (element, element.getparent()):
+            if node is None:
+                continue
+            marks = f"{node.get('class', '')} {node.get('id', '')} {node.get('itemprop', '')}"
+            if marker.search(marks) and len(segment.text) <= 40:
+                value = _clean(_BY_PREFIX.sub("", segment.text))
+                if value and not re.search(r"\d{4}", value):
+                    return value
+    return None
+
+
+def _author(facts: PageFacts, header: Sequence[Segment], footer: Sequence[Segment],
+            editor: str | None) -> str | None:
+    labelled = _first(AUTHOR_LABEL, [header])
+    if labelled:
+        return labelled
+    marked = _marked_text(header, _AUTHOR_CLASS)
+    if marked:
+        return marked
+    for value in _declared_authors(facts):
+        if value and value != editor and not _JUNK_NAME.search(value) and len(value) <= 80:
+            return value
+    return _first(AUTHOR_LABEL, [footer])
+
+
+def _declared_authors(facts: PageFacts) -> list[str]:
+    found: list[str] = []
+    for value in json_ld_values(facts, "author"):
+        found.extend(_names(value))
+    meta = meta_value(facts, *_AUTHOR_META)
+    if meta:
+        found.append(normalise_space(_BY_PREFIX.sub("", meta)))
+    return [name for name in found if name]
+
+
+def _names(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [normalise_space(value)]
+    if isinstance(value, dict):
+        name = value.get("name")
+        return [normalise_space(name)] if isinstance(name, str) else []
+    if isinstance(value, list):
+        names = [name for item in value for name in _names(item)]
+        return [", ".join(names)] if names else []
+    return []

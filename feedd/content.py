@@ -1,0 +1,262 @@
+"""The article body: find the block that holds the story, clean it, render it as safe HTML and text.
+
+Scoring follows the readability idea: every paragraph scores by its length and punctuation and
+passes its score up to its ancestors; link-heavy or boilerplate-named blocks are discounted. One
+bottom-up walk measures text and link text of every element, so no subtree is measured twice.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from lxml import etree, html
+
+from feedd.extract_page import INVISIBLE_TAGS, text_of
+
+_BLOCK_TAGS = frozenset({"p", "div", "section", "article", "main", "td", "th", "li", "ul", "ol", "table",
+                         "tbody", "tr", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "figure",
+                         "figcaption", "dl", "dd", "dt", "center", "form", "header", "footer", "aside",
+                         "nav", "br", "hr", "font"})
+_PARAGRAPH_TAGS = frozenset({"p", "pre", "blockquote", "td", "div", "span", "font", "section", "li", "center"})
+_CONTAINER_TAGS = frozenset({"div", "article", "section", "main", "td", "body", "center", "font", "span"})
+_NEGATIVE = re.compile(
+    r"comment|footer|foot\b|\bnav|navbar|sidebar|side-?bar|aside|related|recommend|relevant|share|sponsor|"
+    r"advert|\bads?\b|\bad[-_]|promo|breadcrumb|crumb|menu|widget|hotnews|\bhot\b|rank|copyright|\btags?\b|"
+    r"popup|login|subscribe|newsletter|toolbar|print|pager|pagination|social|more-?news|xgyd|xgxw|tuijian|"
+    r"bottom|\btop\b|header|masthead|banner|modal|cookie|disclaimer|author-bio|keywords?",
+    re.IGNORECASE)
+_POSITIVE = re.compile(
+    r"article|content|\bbody|entry|\bmain|post|story|detail|\btext\b|txt|zw\b|zhengwen|TRS_Editor|"
+    r"UnionStyle|rich_media|news_?con|con_?txt|artibody|endtext|post_?text", re.IGNORECASE)
+_BOILERPLATE_LINE = re.compile(
+    r"^\s*[\[【(（]?\s*(?:责任编辑|责编|编辑|纠错|分享到|打印|关闭窗口|扫一扫|返回顶部|相关(?:新闻|阅读|文章)|"
+    r"版权(?:声明|所有)|阅读下一篇|上一篇|下一篇|点击(?:进入|查看)|推荐阅读|延伸阅读)", re.IGNORECASE)
+_PUNCTUATION = re.compile(r"[，。；、！？,.;!?]")
+_LAZY_SRC = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url", "data-echo",
+             "data-lazyload", "original", "file", "data-original-src")
+_PLACEHOLDER_SRC = re.compile(r"^data:|blank|spacer|loading|lazy|placeholder|grey\.gif|pixel", re.I)
+_ESCAPED_HTML = re.compile(r"(?:\\u003[cC]|\\x3[cC])(?:[^\"\\\n]|\\.){200,}")
+_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.DOTALL)
+_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "", "/": "/", '"': '"', "'": "'", "\\": "\\"}
+
+
+@dataclass
+class Measure:
+    text: int = 0
+    links: int = 0
+    score: float = 0.0
+
+
+def measure(root: etree._Element) -> dict[etree._Element, Measure]:
+    """Text length and link-text length of every element, in one bottom-up walk."""
+    measures: dict[etree._Element, Measure] = {}
+    _measure(root, measures, in_link=False)
+    return measures
+
+
+def _measure(node: etree._Element, into: dict[etree._Element, Measure], in_link: bool) -> Measure:
+    here = Measure()
+    if not isinstance(node.tag, str) or node.tag in INVISIBLE_TAGS:
+        into[node] = here
+        return here
+    link = in_link or node.tag == "a"
+    own = len((node.text or "").strip())
+    here.text = own
+    here.links = own if link else 0
+    for child in node:
+        below = _measure(child, into, link)
+        tail = len((child.tail or "").strip())
+        here.text += below.text + tail
+        here.links += below.links + (tail if link else 0)
+    into[node] = here
+    return here
+
+
+def find_content_node(root: etree._Element, measures: dict[etree._Element, Measure]) -> etree._Element:
+    """The element that best holds the article's paragraphs."""
+    candidates: dict[etree._Element, float] = {}
+    for node, sizes in measures.items():
+        if not isinstance(node.tag, str) or node.tag not in _PARAGRAPH_TAGS or sizes.text < 20:
+            continue
+        length = _paragraph_length(node, measures)
+        if length < 20:
+            continue
+        text = text_of(node) if length < 3000 else ""
+        points = 1 + len(_PUNCTUATION.findall(text)) + min(length / 100, 3)
+        _credit_ancestors(node, points, candidates)
+    best: etree._Element | None = None
+    best_score = 0.0
+    for node, points in candidates.items():
+        sizes = measures.get(node, Measure())
+        density = sizes.links / sizes.text if sizes.text else 1.0
+        score = points * (1 - density) * _class_weight(node)
+        if score > best_score:
+            best, best_score = node, score
+    if best is None:
+        body = root.find("body")
+        return body if body is not None else root
+    return best
+
+
+def _paragraph_length(node: etree._Element, measures: dict[etree._Element, Measure]) -> int:
+    """Text the node holds itself, not through nested blocks (a <div> of <p>s is not a paragraph)."""
+    if node.tag in ("p", "pre", "blockquote"):
+        sizes = measures[node]
+        return sizes.text - sizes.links
+    own = len((node.text or "").strip())
+    for child in node:
+        if isinstance(child.tag, str) and child.tag not in _BLOCK_TAGS and child.tag != "a":
+            own += measures.get(child, Measure()).text
+        own += len((child.tail or "").strip())
+    return own
+
+
+def _credit_ancestors(node: etree._Element, points: float, candidates: dict[etree._Element, float]) -> None:
+    ancestor = node if node.tag in _CONTAINER_TAGS and node.tag not in ("span", "font") else node.getparent()
+    level = 0
+    while ancestor is not None and level < 3:
+        if isinstance(ancestor.tag, str) and ancestor.tag not in ("html",):
+            share = points if level == 0 else points / (level * 2)
+            candidates[ancestor] = candidates.get(ancestor, 0.0) + share
+        ancestor = ancestor.getparent()
+        level += 1
+
+
+def _class_weight(node: etree._Element) -> float:
+    marks = f"{node.get('class', '')} {node.get('id', '')}"
+    weight = 1.0
+    if node.tag in ("article", "main"):
+        weight *= 1.3
+    if marks.strip():
+        if _POSITIVE.search(marks):
+            weight *= 1.3
+        if _NEGATIVE.search(marks):
+            weight *= 0.4
+    return weight
+
+
+def embedded_body(raw: str) -> etree._Element | None:
+    """Body HTML carried JSON-escaped in a script or text (\\u003cp\\u003e…): the longest such run."""
+    best: etree._Element | None = None
+    best_length = 0
+    for match in _ESCAPED_HTML.finditer(raw):
+        run = match.group(0)
+        if run.count("\\u003c") + run.count("\\x3c") + run.count("\\u003C") < 3:
+            continue
+        try:
+            fragment = html.fragment_fromstring(_unescape(run), create_parent="div")
+        except (etree.ParserError, ValueError):
+            continue
+        length = len(text_of(fragment).strip())
+        if length > best_length:
+            best, best_length = fragment, length
+    return best
+
+
+def _unescape(run: str) -> str:
+    try:
+        decoded = json.loads(f'"{run}"')
+        if isinstance(decoded, str):
+            return decoded
+    except ValueError:
+        pass
+    return _ESCAPE.sub(_one_escape, run)
+
+
+def _one_escape(match: re.Match[str]) -> str:
+    code = match.group(1)
+    if code[0] in "ux" and len(code) > 1:
+        return chr(int(code[1:], 16))
+    return _SIMPLE_ESCAPES.get(code, code)
+
+
+def clean_content(node: etree._Element, measures: dict[etree._Element, Measure], title: str) -> None:
+    """Drop what is not the story from inside the chosen block: scripts, share bars, link lists,
+    editor lines, the repeated headline."""
+    total = max(measures.get(node, Measure()).text, 1)
+    doomed: list[etree._Element] = []
+    for element in node.iterdescendants():
+        if not isinstance(element.tag, str):
+            doomed.append(element)
+            continue
+        if element.tag in INVISIBLE_TAGS or element.tag in ("form", "input", "nav", "aside", "footer"):
+            doomed.append(element)
+            continue
+        if _is_boilerplate(element, measures, total, title):
+            doomed.append(element)
+    for element in doomed:
+        _drop(element)
+
+
+def _is_boilerplate(element: etree._Element, measures: dict[etree._Element, Measure], total: int,
+                    title: str) -> bool:
+    sizes = measures.get(element)
+    if sizes is None:
+        return False
+    marks = f"{element.get('class', '')} {element.get('id', '')}"
+    if marks.strip() and _NEGATIVE.search(marks) and not _POSITIVE.search(marks) and sizes.text < total * 0.5:
+        return True
+    if (element.tag in ("ul", "ol", "div", "table", "section", "dl") and sizes.text > 0
+            and sizes.links / sizes.text > 0.6 and sizes.text < total * 0.5):
+        return True
+    if element.tag in ("p", "div", "span", "h1", "h2", "h3", "strong", "font", "td") and sizes.text < 80:
+        text = text_of(element).strip()
+        if _BOILERPLATE_LINE.match(text):
+            return True
+        if title and element.tag in ("h1", "h2", "h3") and text == title:
+            return True
+    return False
+
+
+def _drop(element: etree._Element) -> None:
+    """Remove an element but keep its tail text, which belongs to the parent."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    previous = element.getprevious()
+    parent.remove(element)
+    if tail and tail.strip():
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+
+
+def resolve_images(node: etree._Element) -> None:
+    """Lazy images: the real address sits in data-src / data-original while src is a placeholder."""
+    for image in node.iter("img"):
+        source = (image.get("src") or "").strip()
+        if source and not _PLACEHOLDER_SRC.search(source):
+            continue
+        for attribute in _LAZY_SRC:
+            lazy = (image.get(attribute) or "").strip()
+            if lazy and not lazy.startswith("data:"):
+                image.set("src", lazy)
+                break
+
+
+def content_text(node: etree._Element) -> str:
+    """Visible text with one line per block."""
+    parts: list[str] = []
+    _text_parts(node, parts)
+    lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _text_parts(node: etree._Element, parts: list[str]) -> None:
+    if not isinstance(node.tag, str) or node.tag in INVISIBLE_TAGS:
+        return
+    block = node.tag in _BLOCK_TAGS
+    if block:
+        parts.append("\n")
+    if node.text:
+        parts.append(node.text)
+    for child in node:
+        _text_parts(child, parts)
+        if child.tail:
+            parts.append(child.tail)
+    if block:
+        parts.append("\n")

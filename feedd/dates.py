@@ -1,0 +1,243 @@
+"""Text to an aware published time: Chinese and western forms, relative forms, a plausibility window.
+
+`parse_date` finds the first credible date in a short text (a meta value, a dateline, a URL) and
+never raises: any failure is "no date". A time printed without a zone is read in the source's zone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+
+from feedd.models import Precision, Timestamp
+
+# Pages published "now" on a server whose clock runs a little ahead are still accepted.
+FUTURE_TOLERANCE = timedelta(hours=3)
+OLDEST_YEAR = 1995
+_MAX_TEXT = 400
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９：－／．", "0123456789:-/.")
+_MONTHS = {
+    name: number
+    for number, names in enumerate((
+        ("january", "jan", "januar", "janvier", "enero", "gennaio"),
+        ("february", "feb", "februar", "février", "fevrier", "febrero", "febbraio"),
+        ("march", "mar", "märz", "maerz", "mars", "marzo"),
+        ("april", "apr", "avril", "abril", "aprile"),
+        ("may", "mai", "mayo", "maggio"),
+        ("june", "jun", "juni", "juin", "junio", "giugno"),
+        ("july", "jul", "juli", "juillet", "julio", "luglio"),
+        ("august", "aug", "août", "aout", "agosto"),
+        ("september", "sep", "sept", "septembre", "septiembre", "settembre"),
+        ("october", "oct", "oktober", "octobre", "octubre", "ottobre", "okt"),
+        ("november", "nov", "novembre", "noviembre"),
+        ("december", "dec", "dezember", "décembre", "decembre", "diciembre", "dicembre", "dez"),
+    ), start=1)
+    for name in names
+}
+_ZONE_ABBREVIATIONS = {
+    "utc": 0, "gmt": 0, "z": 0, "bst": 60, "cet": 60, "cest": 120, "mez": 60, "mesz": 120,
+    "eet": 120, "eest": 180, "est": -300, "edt": -240, "cst": -360, "cdt": -300, "mst": -420,
+    "mdt": -360, "pst": -480, "pdt": -420, "jst": 540, "kst": 540, "hkt": 480, "sgt": 480,
+    "aest": 600, "aedt": 660, "ist": 330,
+}
+
+_TIME = (r"(?:\s*(?:T|\s|日|,|at)?\s*(?P<ampm1>上午|下午|晚上|凌晨|中午)?\s*"
+         r"(?P<hour>\d{1,2})\s*[:：时點点]\s*(?P<minute>\d{1,2})"
+         r"(?:\s*[:：分]\s*(?P<second>\d{1,2})(?:\.\d+)?)?"
+         r"\s*(?P<ampm2>[AaPp]\.?[Mm]\.?(?![a-z]))?"
+         r"(?:\s*(?P<offset>Z(?![a-z])|[+-]\d{2}:?\d{2}(?!\d)|"
+         r"(?:UTC|GMT)\s*[+-]\s*\d{1,2}(?::?\d{2})?|[A-Z]{3,4}T?\b))?)?")
+_MONTH_NAME = r"(?P<monthname>[A-Za-zéèûäÄ]{3,9})\.?"
+
+
+@dataclass(frozen=True)
+class _Form:
+    """One written date form: a regex and the way its groups map to year/month/day."""
+
+    pattern: re.Pattern[str]
+    order: str  # "ymd", "dmy", "mdy", "md" (year-less), or "yy" (two-digit year first)
+
+
+def _form(body: str, order: str) -> _Form:
+    return _Form(re.compile(body + _TIME, re.IGNORECASE), order)
+
+
+_FORMS = (
+    _form(r"(?<!\d)(?P<year>\d{4})\s*年\s*(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日?", "ymd"),
+    _form(r"(?<![\d.])(?P<year>(?:19|20)\d{2})(?P<sep>[-/.])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})(?!\d)",
+          "ymd"),
+    _form(r"(?<![\d.])(?P<year>(?:19|20)\d{2})(?P<month>[01]\d)(?P<day>[0-3]\d)(?=T\d|\s*$)", "ymd"),
+    _form(r"(?<![\d/.])(?P<day>\d{1,2})\.\s?(?P<month>\d{1,2})\.\s?(?P<year>(?:19|20)\d{2})(?!\d)", "dmy"),
+    _form(r"(?<![\d/])(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?P<year>(?:19|20)\d{2})(?!\d)", "mdy"),
+    _form(r"(?<![\w.])" + _MONTH_NAME + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d{2})(?!\d)",
+          "mdy"),
+    _form(r"(?<![\w.])(?P<day>\d{1,2})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?" + _MONTH_NAME
+          + r",?\s+(?P<year>(?:19|20)\d{2})(?!\d)", "dmy"),
+    _form(r"(?<![\d/.:-])(?P<year>\d{2})-(?P<month>[01]\d)-(?P<day>[0-3]\d)(?![\d-])", "yy"),
+    _form(r"(?<![\d年])(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日", "md"),
+    _form(r"(?<![\d/.:-])(?P<month>[01]?\d)-(?P<day>[0-3]?\d)(?=\s+\d{1,2}:\d{2})", "md"),
+)
+_EPOCH = re.compile(r"^\s*(?P<seconds>1\d{9})(?P<millis>\d{3})?\s*$")
+_RELATIVE_UNITS = {"秒": 1, "分钟": 60, "分": 60, "小时": 3600, "时": 3600, "天": 86400, "周": 604800,
+                   "second": 1, "minute": 60, "min": 60, "hour": 3600, "day": 86400, "week": 604800}
+_RELATIVE = re.compile(
+    r"(?P<amount>\d+)\s*(?P<unit>秒|分钟|小时|天|周|seconds?|minutes?|mins?|hours?|days?|weeks?)"
+    r"(?:\s*(?P<minutes>\d+)\s*分钟?)?\s*(?:前|以前|ago)", re.IGNORECASE)
+_DAY_WORDS = {"今天": 0, "昨天": 1, "前天": 2, "today": 0, "yesterday": 1}
+_DAY_WORD = re.compile(r"(?P<word>今天|昨天|前天|today|yesterday)\s*(?:(?P<hour>\d{1,2})[:：](?P<minute>\d{2}))?",
+                       re.IGNORECASE)
+_JUST_NOW = re.compile(r"刚刚|just now", re.IGNORECASE)
+
+
+def parse_date(text: str, zone: tzinfo, now: datetime) -> Timestamp | None:
+    """The first credible date in `text`, read in `zone` when it names none; None when absent."""
+    try:
+        return _parse(text, zone, now)
+    except (ValueError, OverflowError, TypeError, KeyError):
+        return None
+
+
+def _parse(text: str, zone: tzinfo, now: datetime) -> Timestamp | None:
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    cleaned = " ".join(text[:_MAX_TEXT].translate(_FULLWIDTH).split())
+    if not cleaned:
+        return None
+    for reader in _READERS:
+        found = reader(cleaned, zone, now)
+        if found is not None:
+            return found if _plausible(found, now) else None
+    return None
+
+
+def _plausible(found: Timestamp, now: datetime) -> bool:
+    return found.moment.year >= OLDEST_YEAR and found.moment <= now + FUTURE_TOLERANCE
+
+
+def _read_epoch(text: str, zone: tzinfo, now: datetime) -> Timestamp | None:
+    match = _EPOCH.match(text)
+    if match is None:
+        return None
+    moment = datetime.fromtimestamp(int(match.group("seconds")), tz=UTC).astimezone(zone)
+    return Timestamp(moment, "second")
+
+
+def _read_written(text: str, zone: tzinfo, now: datetime) -> Timestamp | None:
+    """The leftmost written date of any form; a longer match wins a tie (it carries the time)."""
+    best: tuple[int, int, re.Match[str], _Form] | None = None
+    for form in _FORMS:
+        for match in form.pattern.finditer(text):
+            if _date_fields(match, form, zone, now) is None:
+                continue
+            key = (match.start(), -len(match.group(0)))
+            if best is None or key < best[:2]:
+                best = (key[0], key[1], match, form)
+            break
+    if best is None:
+        return None
+    return _timestamp(best[2], best[3], zone, now)
+
+
+def _date_fields(match: re.Match[str], form: _Form, zone: tzinfo, now: datetime) -> tuple[int, int, int] | None:
+    groups = match.groupdict()
+    if groups.get("monthname"):
+        month = _MONTHS.get(groups["monthname"].lower().rstrip("."))
+        if month is None:
+            return None
+    else:
+        month = int(groups["month"])
+    day = int(groups["day"])
+    if form.order == "mdy" and not groups.get("monthname") and month > 12 >= day:
+        month, day = day, month
+    if form.order == "md":
+        year = now.astimezone(zone).year
+        if (month, day) > (now.astimezone(zone).month, now.astimezone(zone).day):
+            year -= 1
+    elif form.order == "yy":
+        year = 2000 + int(groups["year"])
+    else:
+        year = int(groups["year"])
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return year, month, day
+
+
+def _timestamp(match: re.Match[str], form: _Form, zone: tzinfo, now: datetime) -> Timestamp | None:
+    fields = _date_fields(match, form, zone, now)
+    if fields is None:
+        return None
+    year, month, day = fields
+    groups = match.groupdict()
+    if groups.get("hour") is None:
+        return Timestamp(datetime(year, month, day, tzinfo=zone), "day")
+    hour = _hour(int(groups["hour"]), groups.get("ampm1") or groups.get("ampm2"))
+    minute = int(groups["minute"])
+    second = int(groups["second"]) if groups.get("second") else 0
+    precision: Precision = "second" if groups.get("second") else "minute"
+    stated = _zone_of(groups.get("offset"))
+    if stated is None:
+        moment = _in_zone(datetime(year, month, day, hour, minute, second), zone)
+    else:
+        moment = datetime(year, month, day, hour, minute, second, tzinfo=stated).astimezone(zone)
+    return Timestamp(moment, precision)
+
+
+def _in_zone(naive: datetime, zone: tzinfo) -> datetime:
+    return naive.replace(tzinfo=zone)
+
+
+def _hour(hour: int, marker: str | None) -> int:
+    if marker is None:
+        return hour
+    afternoon = marker[0] in "Pp下晚" or (marker == "中午" and hour < 6)
+    if afternoon and hour < 12:
+        return hour + 12
+    if marker[0] in "Aa凌" and hour == 12:
+        return 0
+    return hour
+
+
+def _zone_of(label: str | None) -> tzinfo | None:
+    if not label:
+        return None
+    text = label.strip().upper()
+    if text in ("Z", "UTC", "GMT"):
+        return UTC
+    offset = re.fullmatch(r"(?:UTC|GMT)?\s*([+-])\s*(\d{1,2}):?(\d{2})?", text)
+    if offset:
+        minutes = int(offset.group(2)) * 60 + int(offset.group(3) or 0)
+        return timezone(timedelta(minutes=-minutes if offset.group(1) == "-" else minutes))
+    known = _ZONE_ABBREVIATIONS.get(text.lower())
+    return timezone(timedelta(minutes=known)) if known is not None else None
+
+
+def _read_relative(text: str, zone: tzinfo, now: datetime) -> Timestamp | None:
+    local_now = now.astimezone(zone).replace(microsecond=0)
+    if _JUST_NOW.search(text):
+        return Timestamp(local_now.replace(second=0), "minute")
+    match = _RELATIVE.search(text)
+    if match is not None:
+        unit = match.group("unit").lower().rstrip("s") if match.group("unit").isascii() else match.group("unit")
+        seconds = int(match.group("amount")) * _RELATIVE_UNITS[unit]
+        seconds += int(match.group("minutes") or 0) * 60
+        precision: Precision = "day" if _RELATIVE_UNITS[unit] >= 86400 else "minute"
+        moment = (local_now - timedelta(seconds=seconds)).replace(second=0)
+        if precision == "day":
+            moment = moment.replace(hour=0, minute=0)
+        return Timestamp(moment, precision)
+    word = _DAY_WORD.search(text)
+    if word is None:
+        return None
+    day = (local_now - timedelta(days=_DAY_WORDS[word.group("word").lower()])).date()
+    if word.group("hour") is None:
+        return Timestamp(datetime(day.year, day.month, day.day, tzinfo=zone), "day")
+    moment = datetime(day.year, day.month, day.day, int(word.group("hour")), int(word.group("minute")))
+    return Timestamp(_in_zone(moment, zone), "minute")
+
+
+_READERS: tuple[Callable[[str, tzinfo, datetime], Timestamp | None], ...] = (
+    _read_epoch, _read_written, _read_relative,
+)

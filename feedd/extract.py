@@ -1,0 +1,232 @@
+"""Article page to `Article`: title, published time, source, author, editor and the body.
+
+Site rules (ArticleRules) are tried first for each field, the automatic path is the fallback. The
+page is parsed once; every step reads the shared PageFacts.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+from urllib.parse import urljoin
+
+from lxml import etree
+
+from feedd.byline import Byline, read_byline
+from feedd.content import (
+    Measure,
+    clean_content,
+    content_text,
+    embedded_body,
+    find_content_node,
+    measure,
+    resolve_images,
+)
+from feedd.dates import parse_date
+from feedd.errors import ExtractError
+from feedd.extract_page import PageFacts, Segment, meta_value, normalise_space, parse_page, text_of
+from feedd.extract_time import find_published
+from feedd.extract_title import TitleChoice, choose_title, match_key
+from feedd.models import Article, Timestamp
+from feedd.sanitize import sanitize_html
+from feedd.select import ArticleRules, Selector
+
+logger = logging.getLogger(__name__)
+
+SUMMARY_CHARS = 200
+_HEADER_SEGMENTS = 40
+_HEADER_CHARS = 1500
+_BODY_PARAGRAPH = 100
+_FOOTER_SEGMENTS = 30
+# Embedded (JSON-escaped) body text that outweighs the DOM's best block replaces it.
+_EMBEDDED_MIN_CHARS = 200
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+
+
+def extract_article(html: str, url: str, *, zone: tzinfo, now: datetime,
+                    rules: ArticleRules | None = None) -> Article:
+    """Read one article page; raise ExtractError when it holds no usable article."""
+    rules = rules or ArticleRules()
+    facts = parse_page(html, url)
+    _apply_removals(facts.root, rules.remove)
+    title = _title(facts, rules)
+    title_index = _locate_title(facts, title)
+    header = _header(facts.segments, title_index)
+    measures = measure(facts.root)
+    node = _rule_node(facts.root, rules.content)
+    if node is None:
+        node = _automatic_content(facts, measures)
+    footer = _footer(facts, node)
+    published = _published(facts, rules, title_index, zone, now)
+    byline = _byline(facts, rules, header, footer)
+    content_html, text, images = _render(node, measures, title.text, url)
+    if not title.text and not text:
+        raise ExtractError(f"{url}: no title and no content found")
+    return Article(
+        url=url, title=title.text, published=published, source=byline.source, author=byline.author,
+        editor=byline.editor, summary=_summary(text), content_html=content_html, content_text=text,
+        images=images, lang=_language(facts, text),
+    )
+
+
+def _apply_removals(root: etree._Element, selectors: Sequence[Selector]) -> None:
+    for selector in selectors:
+        for element in selector.select(root):
+            parent = element.getparent()
+            if parent is not None:
+                parent.remove(element)
+
+
+def _rule_node(root: etree._Element, selector: Selector | None) -> etree._Element | None:
+    if selector is None:
+        return None
+    for element in selector.select(root):
+        if normalise_space(text_of(element)):
+            return element
+    return None
+
+
+def _rule_text(root: etree._Element, selector: Selector | None) -> str | None:
+    node = _rule_node(root, selector)
+    if node is None:
+        return None
+    value = node.get("content") or node.get("datetime") or text_of(node)
+    return normalise_space(value) or None
+
+
+def _title(facts: PageFacts, rules: ArticleRules) -> TitleChoice:
+    node = _rule_node(facts.root, rules.title)
+    if node is not None:
+        return TitleChoice(normalise_space(text_of(node)), node)
+    return choose_title(facts)
+
+
+def _locate_title(facts: PageFacts, title: TitleChoice) -> int | None:
+    """Index of the segment where the headline is shown; with several, the one a date follows."""
+    if title.element is not None:
+        inside = set(title.element.iter())
+        for index, segment in enumerate(facts.segments):
+            if segment.element in inside:
+                return index
+    key = match_key(title.text)
+    if not key:
+        return None
+    shown = [index for index, segment in enumerate(facts.segments) if match_key(segment.text) == key]
+    for index in shown:
+        following = " ".join(segment.text for segment in facts.segments[index + 1: index + 6])
+        if re.search(r"\d{4}[-/.年]\d{1,2}|\d{1,2}月\d{1,2}日", following):
+            return index
+    return shown[0] if shown else None
+
+
+def _header(segments: Sequence[Segment], title_index: int | None) -> list[Segment]:
+    """The byline area: short segments right after the headline, up to the first body paragraph."""
+    if title_index is None:
+        return []
+    window: list[Segment] = []
+    chars = 0
+    for segment in segments[title_index + 1: title_index + 1 + _HEADER_SEGMENTS]:
+        if len(segment.text) > _BODY_PARAGRAPH and window:
+            break
+        window.append(segment)
+        chars += len(segment.text)
+        if chars > _HEADER_CHARS:
+            break
+    return window
+
+
+def _footer(facts: PageFacts, node: etree._Element) -> list[Segment]:
+    """The last lines of the body and what follows it, where '责任编辑' and '本文来源' sit."""
+    inside = set(node.iter())
+    last = None
+    for index, segment in enumerate(facts.segments):
+        if segment.element in inside:
+            last = index
+    if last is None:
+        return []
+    return list(facts.segments[max(0, last - 8): last + _FOOTER_SEGMENTS])
+
+
+def _automatic_content(facts: PageFacts, measures: dict[etree._Element, Measure]) -> etree._Element:
+    node = find_content_node(facts.root, measures)
+    if "\\u003c" not in facts.raw and "\\x3c" not in facts.raw and "\\u003C" not in facts.raw:
+        return node
+    embedded = embedded_body(facts.raw)
+    if embedded is None:
+        return node
+    embedded_chars = len(normalise_space(text_of(embedded)))
+    dom_chars = len(normalise_space(text_of(node)))
+    if embedded_chars >= _EMBEDDED_MIN_CHARS and (facts.is_text_dump or embedded_chars * 2 >= dom_chars):
+        measures.update(measure(embedded))
+        return embedded
+    return node
+
+
+def _published(facts: PageFacts, rules: ArticleRules, title_index: int | None, zone: tzinfo,
+               now: datetime) -> Timestamp | None:
+    shown = _rule_text(facts.root, rules.published)
+    if shown is not None:
+        found = parse_date(shown, zone, now)
+        if found is not None:
+            return found
+    return find_published(facts, title_index, zone, now)
+
+
+def _byline(facts: PageFacts, rules: ArticleRules, header: list[Segment], footer: list[Segment]) -> Byline:
+    automatic = read_byline(facts, header, footer)
+    source = _rule_text(facts.root, rules.source)
+    author = _rule_text(facts.root, rules.author)
+    return Byline(source=source or automatic.source, author=author or automatic.author,
+                  editor=automatic.editor)
+
+
+def _render(node: etree._Element, measures: dict[etree._Element, Measure], title: str,
+            url: str) -> tuple[str, str, tuple[str, ...]]:
+    clean_content(node, measures, title)
+    resolve_images(node)
+    images = _absolutise(node, url)
+    fragment = etree.tostring(node, encoding="unicode", method="html")
+    return sanitize_html(fragment), content_text(node), images
+
+
+def _absolutise(node: etree._Element, url: str) -> tuple[str, ...]:
+    """Make link and image addresses absolute; return the images' addresses in order."""
+    images: list[str] = []
+    for element in node.iter("a", "img"):
+        attribute = "href" if element.tag == "a" else "src"
+        value = (element.get(attribute) or "").strip()
+        if not value:
+            continue
+        try:
+            absolute = urljoin(url, value)
+        except ValueError:
+            del element.attrib[attribute]
+            continue
+        element.set(attribute, absolute)
+        if element.tag == "img" and absolute.startswith(("http://", "https://")) and absolute not in images:
+            images.append(absolute)
+    return tuple(images)
+
+
+def _summary(text: str) -> str:
+    flat = " ".join(text.split())
+    if len(flat) <= SUMMARY_CHARS:
+        return flat
+    cut = flat[:SUMMARY_CHARS]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > SUMMARY_CHARS * 0.7 else cut) + "…"
+
+
+def _language(facts: PageFacts, text: str) -> str | None:
+    declared = facts.root.get("lang") or meta_value(facts, "content-language", "og:locale", "language")
+    if declared:
+        return declared.replace("_", "-").split(",")[0].strip().lower() or None
+    sample = text[:2000]
+    if _KANA.search(sample):
+        return "ja"
+    if sample and len(_CJK.findall(sample)) > len(sample) * 0.2:
+        return "zh"
+    return None

@@ -1,0 +1,181 @@
+"""One parse of an article page and the facts every extraction step reads from it.
+
+The tree is parsed once; meta tags, JSON-LD objects and the page's visible text as an ordered list
+of segments are collected in a single walk, so later steps never rescan the whole tree.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree, html
+
+logger = logging.getLogger(__name__)
+
+# Never visible, never content; their text must not reach segments.
+INVISIBLE_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head", "title", "select",
+                            "option", "textarea", "button", "iframe", "object", "embed", "canvas"})
+_WHITESPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of visible text in document order and the element that holds it."""
+
+    text: str
+    element: etree._Element
+
+
+@dataclass(frozen=True)
+class PageFacts:
+    """What the extraction steps share: the tree and what one walk over it found."""
+
+    root: etree._Element
+    url: str
+    raw: str
+    meta: dict[str, str]
+    json_ld: tuple[dict[str, Any], ...]
+    title_tag: str
+    segments: tuple[Segment, ...]
+    scripts: tuple[str, ...] = field(default=())
+    is_text_dump: bool = False
+
+
+def normalise_space(text: str) -> str:
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def parse_page(raw: str, url: str) -> PageFacts:
+    """Parse once and collect meta, JSON-LD, script bodies and visible text segments."""
+    root = _parse(raw)
+    meta = _collect_meta(root)
+    scripts = tuple(script.text or "" for script in root.iter("script"))
+    json_ld = _collect_json_ld(root)
+    title_node = root.find(".//title")
+    title_tag = normalise_space(text_of(title_node)) if title_node is not None else ""
+    is_text_dump = _looks_like_text_dump(root)
+    segments = _text_dump_segments(root) if is_text_dump else _collect_segments(root)
+    return PageFacts(root=root, url=url, raw=raw, meta=meta, json_ld=json_ld, title_tag=title_tag,
+                     segments=segments, scripts=scripts, is_text_dump=is_text_dump)
+
+
+def _parse(raw: str) -> etree._Element:
+    text = raw.lstrip("\ufeff")
+    # lxml refuses str input that carries an XML encoding declaration.
+    if text.startswith("<?xml"):
+        text = text[text.find("?>") + 2:]
+    if not text.strip():
+        text = "<html></html>"
+    try:
+        return html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        return html.document_fromstring("<html><body><pre></pre></body></html>")
+
+
+def _collect_meta(root: etree._Element) -> dict[str, str]:
+    """Meta tags keyed by lower-cased name/property/itemprop; the first value of each key wins."""
+    found: dict[str, str] = {}
+    for node in root.iter("meta"):
+        content = node.get("content")
+        if content is None or not content.strip():
+            continue
+        for attribute in ("name", "property", "itemprop", "http-equiv"):
+            key = node.get(attribute)
+            if key:
+                found.setdefault(key.strip().lower(), content.strip())
+    return found
+
+
+def _collect_json_ld(root: etree._Element) -> tuple[dict[str, Any], ...]:
+    objects: list[dict[str, Any]] = []
+    for script in root.iter("script"):
+        if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text.strip().rstrip(";"))
+        except ValueError:
+            logger.debug("unreadable JSON-LD block skipped")
+            continue
+        _flatten_json_ld(data, objects)
+    return tuple(objects)
+
+
+def _flatten_json_ld(data: Any, into: list[dict[str, Any]]) -> None:
+    if isinstance(data, list):
+        for item in data:
+            _flatten_json_ld(item, into)
+    elif isinstance(data, dict):
+        into.append(data)
+        for key in ("@graph", "mainEntity", "mainEntityOfPage"):
+            if isinstance(data.get(key), list | dict):
+                _flatten_json_ld(data[key], into)
+
+
+def _looks_like_text_dump(root: etree._Element) -> bool:
+    """A saved text dump parses as one big paragraph in an otherwise empty document."""
+    body = root.find("body")
+    if body is None:
+        return False
+    elements = sum(1 for _ in body.iter())
+    return elements <= 3 and len(text_of(body)) > 200
+
+
+def _text_dump_segments(root: etree._Element) -> tuple[Segment, ...]:
+    body = root.find("body")
+    holder = body if body is not None else root
+    text = text_of(holder)
+    return tuple(Segment(normalise_space(line), holder) for line in text.splitlines() if line.strip())
+
+
+def _collect_segments(root: etree._Element) -> tuple[Segment, ...]:
+    segments: list[Segment] = []
+    body = root.find("body")
+    _walk(body if body is not None else root, segments)
+    return tuple(segments)
+
+
+def _walk(node: etree._Element, into: list[Segment]) -> None:
+    if not isinstance(node.tag, str) or node.tag in INVISIBLE_TAGS:
+        return
+    if node.text and node.text.strip():
+        into.append(Segment(normalise_space(node.text), node))
+    for child in node:
+        _walk(child, into)
+        if child.tail and child.tail.strip():
+            into.append(Segment(normalise_space(child.tail), node))
+
+
+def text_of(node: etree._Element) -> str:
+    """Visible text of an element and its descendants (script and style text left out)."""
+    parts: list[str] = []
+    _visible_text(node, parts)
+    return "".join(parts)
+
+
+def _visible_text(node: etree._Element, parts: list[str]) -> None:
+    if not isinstance(node.tag, str) or node.tag in INVISIBLE_TAGS:
+        return
+    if node.text:
+        parts.append(node.text)
+    for child in node:
+        _visible_text(child, parts)
+        if child.tail:
+            parts.append(child.tail)
+
+
+def json_ld_values(facts: PageFacts, key: str) -> list[Any]:
+    """Values of `key` in every JSON-LD object, articles first."""
+    ordered = sorted(facts.json_ld, key=lambda item: 0 if "Article" in str(item.get("@type", "")) else 1)
+    return [item[key] for item in ordered if item.get(key)]
+
+
+def meta_value(facts: PageFacts, *keys: str) -> str | None:
+    for key in keys:
+        value = facts.meta.get(key)
+        if value:
+            return value
+    return None

@@ -1,0 +1,158 @@
+"""The headline as a reader sees it, and where it sits among the page's text segments.
+
+The <title> tag carries the headline plus site and section names; an <h1> may be the site logo.
+Visible headings are therefore checked against the <title>: the one that opens it is the headline.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from feedd.extract_page import PageFacts, json_ld_values, meta_value, normalise_space, text_of
+
+_SEPARATORS = re.compile(r"\s*(?:--|__|_|\s\|\s|\|\||\s[-–—~·]\s|\s::\s|｜|\s»\s|-{1}(?=[^\s\d]{2,12}$))\s*")
+_SITE_WORDS = re.compile(
+    r"(网|報|报|新闻|频道|在线|中心|电台|电视台|官网|首页|平台|门户|客户端|网站|在线|com|cn|news|times|post|"
+    r"daily|tribune|journal|reuters|herald|online|magazine|blog|press|media|tv|radio|gazette)", re.IGNORECASE)
+_HEADING_XPATH = (
+    "//h1 | //h2 | //h3 | //*[contains(@class, 'title') or contains(@id, 'title') or "
+    "contains(@class, 'Title') or contains(@class, 'headline') or contains(@class, 'heading')]"
+    "[not(self::html or self::body or self::head or self::title or self::meta)]"
+)
+_KEY = re.compile(r"[\s\u3000\"'“”‘’「」《》·:：,，.。!！?？|｜_\-–—()（）\[\]【】]+")
+_MAX_TITLE = 200
+
+
+@dataclass(frozen=True)
+class TitleChoice:
+    """The headline and, when it was read off a visible element, that element."""
+
+    text: str
+    element: etree._Element | None
+
+
+def match_key(text: str) -> str:
+    """Text stripped of spacing and punctuation, for comparing headline variants."""
+    return _KEY.sub("", text).lower()
+
+
+def choose_title(facts: PageFacts) -> TitleChoice:
+    """og:title / headings / <title>: the visible heading that matches the <title> wins."""
+    declared = _declared_titles(facts)
+    reference = [facts.title_tag, *declared]
+    headings = _headings(facts.root) if not facts.is_text_dump else []
+    for heading_text, element in headings:
+        if _opens_any(heading_text, reference):
+            return TitleChoice(heading_text, element)
+    for text in declared:
+        cleaned = strip_site_suffix(text, facts)
+        if len(match_key(cleaned)) >= 2:
+            return TitleChoice(cleaned, _find_heading(headings, cleaned))
+    if facts.title_tag:
+        cleaned = strip_site_suffix(facts.title_tag, facts)
+        return TitleChoice(cleaned, _find_heading(headings, cleaned))
+    return _fallback(facts, headings)
+
+
+def _declared_titles(facts: PageFacts) -> list[str]:
+    found: list[str] = []
+    meta = meta_value(facts, "og:title", "twitter:title", "title", "headline", "dc.title")
+    if meta:
+        found.append(normalise_space(meta))
+    for value in json_ld_values(facts, "headline"):
+        if isinstance(value, str):
+            found.append(normalise_space(value))
+    return [text for text in found if 0 < len(text) <= _MAX_TITLE * 2]
+
+
+def _headings(root: etree._Element) -> list[tuple[str, etree._Element]]:
+    found: list[tuple[str, etree._Element]] = []
+    matched = root.xpath(_HEADING_XPATH)
+    for element in matched if isinstance(matched, list) else []:
+        if not isinstance(element, etree._Element):
+            continue
+        text = normalise_space(text_of(element))
+        if 2 <= len(text) <= _MAX_TITLE:
+            found.append((text, element))
+    # h1 before h2 before class-named blocks, each in document order.
+    rank = {"h1": 0, "h2": 1, "h3": 2}
+    found.sort(key=lambda item: rank.get(str(item[1].tag), 3))
+    return found
+
+
+def _opens_any(heading: str, references: list[str]) -> bool:
+    """The heading opens a reference title (or the reference's first part opens the heading)."""
+    key = match_key(heading)
+    if len(key) < 4 and not (len(key) >= 2 and not key.isascii()):
+        return False
+    for reference in references:
+        ref_key = match_key(reference)
+        if not ref_key:
+            continue
+        if ref_key.startswith(key) and len(key) * 3 >= len(match_key(_first_part(reference))):
+            return True
+        first = match_key(_first_part(reference))
+        if len(first) >= 4 and key.startswith(first) and len(key) <= len(ref_key) + 10:
+            return True
+    return False
+
+
+def _first_part(title: str) -> str:
+    return _SEPARATORS.split(title, maxsplit=1)[0]
+
+
+def strip_site_suffix(title: str, facts: PageFacts) -> str:
+    """Drop trailing (or leading) parts that name the site or section: '_新华网', '| Reuters'."""
+    parts = [part for part in _SEPARATORS.split(title) if part.strip()]
+    if len(parts) <= 1:
+        return title.strip()
+    site_names = _site_names(facts)
+    while len(parts) > 1 and _is_site_part(parts[-1], site_names):
+        parts.pop()
+    while len(parts) > 1 and _is_site_part(parts[0], site_names) and len(parts[0]) < len(parts[1]):
+        parts.pop(0)
+    if len(parts) > 1:
+        # Unknown trailing parts: the longest part is the headline.
+        best = max(parts, key=len)
+        return best.strip()
+    return parts[0].strip()
+
+
+def _site_names(facts: PageFacts) -> set[str]:
+    names = {match_key(value) for value in (meta_value(facts, "og:site_name", "application-name",
+                                                      "apple-mobile-web-app-title", "publisher"),)
+             if value}
+    host = urlsplit(facts.url).hostname or ""
+    names.update(label for label in host.split(".") if len(label) > 3 and label not in ("www", "news"))
+    return names
+
+
+def _is_site_part(part: str, site_names: set[str]) -> bool:
+    key = match_key(part)
+    if not key:
+        return True
+    if any(name and (name in key or key in name) for name in site_names):
+        return True
+    short = len(key) <= 12 if not key.isascii() else len(key) <= 30
+    return (short and bool(_SITE_WORDS.search(part))) or len(key) <= 4
+
+
+def _find_heading(headings: list[tuple[str, etree._Element]], title: str) -> etree._Element | None:
+    key = match_key(title)
+    for text, element in headings:
+        if match_key(text) == key:
+            return element
+    return None
+
+
+def _fallback(facts: PageFacts, headings: list[tuple[str, etree._Element]]) -> TitleChoice:
+    if headings:
+        return TitleChoice(headings[0][0], headings[0][1])
+    for segment in facts.segments[:5]:
+        if 2 <= len(segment.text) <= _MAX_TITLE:
+            return TitleChoice(segment.text, None)
+    return TitleChoice("", None)
