@@ -55,11 +55,11 @@ def write_if_changed(output_dir: Path, relative: str, data: bytes) -> bool:
 def _checked_parts(relative: str) -> list[str]:
     if not relative or "\x00" in relative or "\\" in relative:
         raise PublishError(f"refusing output path {relative!r}: empty or holds NUL or backslash")
-    path = PurePosixPath(relative)
-    if path.is_absolute():
+    if relative.startswith("/"):
         raise PublishError(f"refusing absolute output path {relative!r}")
-    parts = list(path.parts)
-    if not parts or any(part in ("..", ".") for part in parts) or relative.endswith("/"):
+    # Split by hand: PurePosixPath would quietly fold "a/./b" and "a//b" into "a/b".
+    parts = relative.split("/")
+    if any(part in ("", ".", "..") for part in parts):
         raise PublishError(f"refusing output path {relative!r}: it must name a file inside the output folder")
     return parts
 
