@@ -1,0 +1,178 @@
+"""Link discovery on listing pages: hand-labelled real pages from the shared corpus and portal imitations.
+
+Labels (tests/listings/labels.json) were made by reading each page, not from discover's output.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from feedd.discover import discover_links, explain_candidates
+from feedd.errors import DiscoverError
+from feedd.models import Link
+from feedd.select import compile_selector
+
+LISTINGS = Path(__file__).resolve().parent / "listings"
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+ZONE = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 4, 20, 18, 0, tzinfo=ZONE)
+
+LABELS: dict[str, list[str]] = json.loads((LISTINGS / "labels.json").read_text(encoding="utf-8"))
+PAGES: dict[str, dict[str, str]] = json.loads((LISTINGS / "pages.json").read_text(encoding="utf-8"))
+# A 2014 homepage whose "main list" is a judgement call (top stories vs a 100-item travel block).
+HOMEPAGES_WITHOUT_ONE_MAIN_LIST = {"newspaper4k/html/cnn_main_site.html"}
+PAGE_FLOOR = 0.9
+AVERAGE_FLOOR = 0.9
+CHINESE_FLOOR = 0.95
+
+
+def read_page(name: str) -> str:
+    own = LISTINGS / name
+    path = own if own.exists() else CORPUS / name
+    if not path.exists():
+        pytest.skip(f"corpus page {name} is not available")
+    return path.read_bytes().decode("utf-8", "replace")
+
+
+def discover(name: str, **kwargs: object) -> list[Link]:
+    return discover_links(read_page(name), PAGES[name]["base_url"], zone=ZONE, now=NOW, **kwargs)  # type: ignore[arg-type]
+
+
+def precision_recall(name: str) -> tuple[float, float]:
+    expected = set(LABELS[name])
+    try:
+        found = {link.url for link in discover(name)}
+    except DiscoverError:
+        found = set()
+    if not expected:
+        return (1.0, 1.0) if not found else (0.0, 0.0)
+    hits = len(found & expected)
+    return (hits / len(found) if found else 0.0), hits / len(expected)
+
+
+LIST_PAGES = [name for name, urls in LABELS.items() if urls and name not in HOMEPAGES_WITHOUT_ONE_MAIN_LIST]
+NO_LIST_PAGES = [name for name, urls in LABELS.items() if not urls]
+
+
+@pytest.mark.parametrize("name", LIST_PAGES)
+def test_discover_finds_the_labelled_main_list(name: str) -> None:
+    precision, recall = precision_recall(name)
+    assert precision >= PAGE_FLOOR, f"precision {precision:.2f}"
+    assert recall >= PAGE_FLOOR, f"recall {recall:.2f}"
+
+
+def test_discover_average_over_all_labelled_pages_meets_floor() -> None:
+    scores = [precision_recall(name) for name in LABELS]
+    assert sum(p for p, _ in scores) / len(scores) >= AVERAGE_FLOOR
+    assert sum(r for _, r in scores) / len(scores) >= AVERAGE_FLOOR
+
+
+def test_discover_chinese_section_and_notice_lists_meet_higher_floor() -> None:
+    chinese = [name for name in LIST_PAGES if PAGES[name]["lang"] == "zh"]
+    scores = [precision_recall(name) for name in chinese]
+    assert len(chinese) >= 8
+    assert min(p for p, _ in scores) >= CHINESE_FLOOR
+    assert min(r for _, r in scores) >= CHINESE_FLOOR
+
+
+@pytest.mark.parametrize("name", NO_LIST_PAGES)
+def test_discover_raises_on_pages_without_a_list(name: str) -> None:
+    with pytest.raises(DiscoverError, match="no credible list of article links on"):
+        discover(name)
+
+
+MENU_ONLY = '<div><a href="/">首页</a><a href="/news/">新闻</a><a href="/about/">关于</a></div>'
+
+
+@pytest.mark.parametrize("markup", ["", "   ", "<html><body><p>Hello</p></body></html>", MENU_ONLY])
+def test_discover_raises_on_empty_or_linkless_markup(markup: str) -> None:
+    with pytest.raises(DiscoverError):
+        discover_links(markup, "https://example.com/news/", zone=ZONE, now=NOW)
+
+
+def test_discover_leaves_out_offsite_navigation_and_ranking_links() -> None:
+    urls = [link.url for link in discover("xinhua_section.html")]
+    assert all(url.startswith("http://www.news.cn/tech/2026-04/") for url in urls)
+    assert len(urls) == len(set(urls))
+
+
+def test_discover_ignores_hidden_stale_copies() -> None:
+    urls = [link.url for link in discover("stale_copy.html")]
+    assert urls == LABELS["stale_copy.html"]
+    assert not any("/t2025" in url for url in urls)
+
+
+def test_discover_keeps_page_order_and_headline_titles() -> None:
+    links = discover("xinhua_section.html")
+    assert [link.url for link in links] == LABELS["xinhua_section.html"]
+    assert links[0].title == "禁用Claude、强推自研：亚马逊打响AI生态主权战"
+    assert links[0].container == "/html/body/div[4]/div[2]/div[1]"
+    assert all(link.score > 0 for link in links)
+
+
+def test_discover_reads_dates_printed_beside_links() -> None:
+    notice = discover("gov_notice.html")
+    assert notice[0].published is not None and notice[0].published.isoformat() == "2024-05-20"
+    rolling = {link.title: link.published for link in discover("rolling_news.html")}
+    three_hours = rolling["男子高速上突发疾病 交警接力护送就医"]
+    assert three_hours is not None
+    assert abs(three_hours.moment - (NOW - timedelta(hours=3))) <= timedelta(minutes=1)
+    blog = discover("blog_index.html")
+    assert blog[0].published is not None and blog[0].published.day.isoformat() == "2024-05-20"
+
+
+def test_discover_falls_back_to_embedded_json_when_html_list_is_empty() -> None:
+    next_links = discover("next_data.html")
+    assert [link.url for link in next_links] == LABELS["next_data.html"]
+    assert next_links[0].published is not None and next_links[0].published.isoformat().startswith("2026-04-20")
+    state_links = discover("initial_state.html")
+    assert [link.url for link in state_links] == LABELS["initial_state.html"]
+    assert state_links[0].title == "城市更新行动取得阶段性成效"
+
+
+def test_discover_caps_the_number_of_links() -> None:
+    assert len(discover("gerapy-auto-extractor/list/netease_international_news.html", max_links=25)) == 25
+
+
+def test_selector_returns_matched_links_absolute_and_deduplicated_in_page_order() -> None:
+    markup = """<html><head><base href="https://portal.example.cn/news/"></head><body><ul class="list">
+      <li><a href="a1.html#top">First headline</a> <span>2026-04-19</span></li>
+      <li><span>2026-04-18</span> <a href="/other/a2.html">Second headline</a></li>
+      <li><a href="a1.html">First headline again</a></li>
+      <li>no link here</li></ul>
+      <p><a class="direct" href="https://elsewhere.example.org/x.html">direct anchor</a></p></body></html>"""
+    links = discover_links(markup, "https://portal.example.cn/index.html", zone=ZONE, now=NOW,
+                           selector=compile_selector("ul.list li"))
+    assert [link.url for link in links] == ["https://portal.example.cn/news/a1.html",
+                                            "https://portal.example.cn/other/a2.html"]
+    assert links[0].title == "First headline"
+    assert links[0].published is not None and links[0].published.isoformat() == "2026-04-19"
+    assert links[0].container == "/html/body/ul"
+    direct = discover_links(markup, "https://portal.example.cn/", zone=ZONE, now=NOW,
+                            selector=compile_selector("xpath://a[@class='direct']"))
+    assert [link.url for link in direct] == ["https://elsewhere.example.org/x.html"]
+
+
+def test_selector_that_matches_nothing_returns_no_links() -> None:
+    links = discover_links(read_page("gov_notice.html"), PAGES["gov_notice.html"]["base_url"], zone=ZONE,
+                           now=NOW, selector=compile_selector("div.no-such-list li"))
+    assert links == []
+
+
+def test_explain_candidates_ranks_the_main_list_first() -> None:
+    candidates = explain_candidates(read_page("xinhua_section.html"), PAGES["xinhua_section.html"]["base_url"],
+                                    zone=ZONE, now=NOW, limit=3)
+    assert 1 <= len(candidates) <= 3
+    assert candidates[0].container == "/html/body/div[4]/div[2]/div[1]"
+    assert [link.url for link in candidates[0].links] == LABELS["xinhua_section.html"]
+    assert all(a.score >= b.score for a, b in itertools.pairwise(candidates))
+    ranking = candidates[1]
+    assert ranking.container.endswith("/ol")
+    assert any("排行" in reason for reason in ranking.reasons)
+    assert ranking.score < candidates[0].score / 10
