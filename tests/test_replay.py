@@ -67,8 +67,10 @@ class Replay:
         return {self.portal.url(a.path): a for a in self.portal.catalogue.listed}
 
 
-def write_config(workdir: Path, sections: dict[str, str], links: bool) -> Path:
+def write_config(workdir: Path, sections: dict[str, str], links: bool, make_output_dir: bool = True) -> Path:
     """A feedd config for `sections` (id -> listing URL), writing under workdir."""
+    if make_output_dir:
+        (workdir / "public").mkdir(parents=True, exist_ok=True)
     config = {
         "output_dir": str(workdir / "public"),
         "state_path": str(workdir / "state" / "feedd.sqlite3"),
@@ -211,7 +213,10 @@ def test_replay_unchanged_poll_is_conditional_gets_304_and_rewrites_nothing(repl
     assert sorted(r.path.strip("/") for r in listings) == sorted(SECTIONS)
     assert all(r.conditional and r.status == 304 for r in listings), listings
     assert _article_requests(last) == []
-    assert last.files == before.files and last.files
+    # index.html shows each section's last poll time, so only it may change.
+    feeds_before = {p: v for p, v in before.files.items() if p.name != "index.html"}
+    feeds_after = {p: v for p, v in last.files.items() if p.name != "index.html"}
+    assert feeds_after == feeds_before and len(feeds_after) == len(SECTIONS) * len(FORMATS) + 1
 
 
 def test_replay_listings_are_asked_conditionally_after_the_first_poll(replay: Replay) -> None:
@@ -276,6 +281,15 @@ def test_replay_newsboat_reads_every_feed_and_counts_the_listed_articles(replay:
     assert result.unread == sum(len(replay.portal.listed(s)) for s in SECTIONS)
 
 
+def test_replay_feed_titles_name_the_source_and_the_section(replay: Replay) -> None:
+    for section, title in SECTION_TITLES.items():
+        rss = feedparser.parse(replay.feed_path(section, "xml").read_bytes())
+        atom = feedparser.parse(replay.feed_path(section, "atom").read_bytes())
+        document = json.loads(replay.feed_path(section, "json").read_text(encoding="utf-8"))
+        for feed_title in (rss.feed.get("title", ""), atom.feed.get("title", ""), document.get("title", "")):
+            assert "测试门户" in feed_title and title in feed_title
+
+
 def test_replay_writes_opml_and_index_listing_every_section(replay: Replay) -> None:
     opml = parse_strict_xml(replay.output_dir / "feeds.opml")
     feed_urls = [o.get("xmlUrl") or "" for o in opml.iter("outline")]
@@ -306,3 +320,12 @@ def test_once_exits_1_when_a_listing_fails_but_writes_the_other_feeds(
     assert code == 1, output
     written = read_items(tmp_path / "public" / SOURCE / "fortune.xml", "xml")
     assert sorted(i.link for i in written) == sorted(portal.url(a.path) for a in portal.listed("fortune"))
+
+
+def test_once_creates_a_missing_output_folder(portal: Portal, tmp_path: Path) -> None:
+    config = write_config(tmp_path, {"fortune": portal.section_url("fortune")}, links=False, make_output_dir=False)
+
+    code, output, _ = run_once(config)
+
+    assert code == 0, output
+    assert (tmp_path / "public" / SOURCE / "fortune.xml").is_file()
