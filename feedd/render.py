@@ -9,11 +9,12 @@ from __future__ import annotations
 import html
 import json
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Literal
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import lxml.html
 from feedgen.feed import FeedGenerator
@@ -34,6 +35,7 @@ GENERATOR = "feedd"
 # percent-encoded so validators and strict readers accept the link.
 _URI_SAFE = ";/?:@&=+$,-_.!~*'()%#"
 _TITLE_FALLBACK_CHARS = 80
+_ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 
 Flavour = Literal["rss", "atom"]
 
@@ -166,12 +168,16 @@ def _absolute_links(fragment: str, base_url: str) -> str:
     except (etree.ParserError, ValueError) as error:
         log.warning("content of %s not re-parsed for links: %s", base_url, error)
         return fragment
-    root.make_links_absolute(base_url, resolve_base_href=False, handle_failures="discard")
+    # The sanitiser lets URLs through only in <a href> and <img src>.
     for element in root.iter("a", "img"):
-        for attribute in ("href", "src"):
-            value = element.get(attribute)
-            if value is not None:
-                element.set(attribute, safe_uri(value))
+        attribute = "href" if element.tag == "a" else "src"
+        value = element.get(attribute)
+        if value is None:
+            continue
+        value = value.strip()
+        if not _ABSOLUTE.match(value):
+            value = urljoin(base_url, value)
+        element.set(attribute, safe_uri(value))
     serialised = etree.tostring(root, encoding="unicode", method="html")
     inner = serialised[len("<div>"):-len("</div>")]
     return _text(inner)

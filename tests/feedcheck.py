@@ -2,6 +2,7 @@
 
 - parse_with_feedparser: what most Python readers see; fails on a bozo feed.
 - parse_strict_xml: a non-recovering XML parser; fails on anything not well-formed.
+- check_json_feed: JSON Feed 1.1 required fields, absolute URLs, RFC 3339 dates, unique ids.
 - check_w3c_rules: the W3C Feed Validation Service rules that matter for feedd's output,
   re-implemented (the service itself is not reachable from tests): required elements,
   RFC 822 / RFC 3339 dates, unique ids, self links, id URIs, absolute links in content,
@@ -13,6 +14,7 @@
 from __future__ import annotations
 
 import email.utils
+import json
 import os
 import re
 import shutil
@@ -44,6 +46,7 @@ _URN = re.compile(r"^urn:[A-Za-z0-9][A-Za-z0-9-]{1,31}:([A-Za-z0-9()+,.:=@;$_!*'
                   re.IGNORECASE)
 _TAG = re.compile(r"^tag:([a-z0-9\-._]+@)?[a-z0-9.\-]+,\d{4}(-\d\d(-\d\d)?)?:[0-9A-Za-z;/?:@&=+$.\-_!~*'()%,]*"
                   r"(#[0-9A-Za-z;/?:@&=+$.\-_!~*'()%,]*)?$")
+_UUID_URN = re.compile(r"^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 _HTML_END_TAG = re.compile(r"</([A-Za-z][A-Za-z0-9]*)>")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _EMAIL = re.compile(r"^[A-Za-z0-9_\-+.']+@([A-Za-z0-9\-]+\.)+[A-Za-z0-9][A-Za-z0-9\-]*( \(.*\))?$")
@@ -271,6 +274,8 @@ def _uri_problem(value: str) -> str | None:
     if scheme == "tag":
         return None if _TAG.match(value) else "is not a valid tag: URI"
     if scheme == "urn":
+        if value.lower().startswith("urn:uuid:"):
+            return None if _UUID_URN.match(value) else "is not a valid urn:uuid"
         return None if _URN.match(value) else "is not a valid URN"
     if not _FULL_URI.match(value):
         return "is not an absolute URI"
@@ -281,8 +286,8 @@ def _uri_problem(value: str) -> str | None:
     return None
 
 
-def _full_uri(value: str | None, where: str) -> list[str]:
-    if value is None or not value.strip():
+def _full_uri(value: object, where: str) -> list[str]:
+    if not isinstance(value, str) or not value.strip():
         return [f"{where} is missing or blank"]
     problem = _uri_problem(value.strip())
     return [f"{where} {value!r} {problem}"] if problem else []
@@ -354,6 +359,59 @@ def _attribute_problems(tag: str, attribute: str, value: str, where: str) -> lis
         if not _FULL_URI.match(reference):
             return [f"{where}: <{tag} {attribute}={reference!r}> is a relative reference"]
     return []
+
+
+# ---------------------------------------------------------------------------------- JSON Feed
+
+
+def check_json_feed(path: Path) -> list[str]:
+    """Problems with a JSON Feed 1.1 document (https://www.jsonfeed.org/version/1.1/)."""
+    try:
+        document = json.loads(Path(path).read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        return [f"not UTF-8 JSON: {error}"]
+    if not isinstance(document, dict):
+        return ["top level is not an object"]
+    problems: list[str] = []
+    if document.get("version") != "https://jsonfeed.org/version/1.1":
+        problems.append(f"version is {document.get('version')!r}")
+    if not isinstance(document.get("title"), str) or not document["title"].strip():
+        problems.append("missing title")
+    for key in ("home_page_url", "feed_url"):
+        problems += _full_uri(document.get(key), key)
+    items = document.get("items")
+    if not isinstance(items, list):
+        return [*problems, "items is not a list"]
+    ids: set[str] = set()
+    for index, item in enumerate(items):
+        problems += _check_json_item(item, f"items[{index}]", ids)
+    return problems
+
+
+def _check_json_item(item: object, where: str, ids: set[str]) -> list[str]:
+    if not isinstance(item, dict):
+        return [f"{where} is not an object"]
+    problems: list[str] = []
+    item_id = item.get("id")
+    if not isinstance(item_id, str) or not item_id:
+        problems.append(f"{where}: id must be a non-empty string")
+    elif item_id in ids:
+        problems.append(f"{where}: id {item_id!r} repeats an earlier item's id")
+    else:
+        ids.add(item_id)
+    if "url" in item:
+        problems += _full_uri(item["url"], f"{where}/url")
+    if not any(isinstance(item.get(key), str) for key in ("content_html", "content_text")):
+        problems.append(f"{where}: needs content_html or content_text")
+    if isinstance(item.get("content_html"), str):
+        problems += _safe_html(item["content_html"], f"{where}/content_html")
+    for key in ("date_published", "date_modified"):
+        if key in item:
+            problems += _rfc3339(item[key], f"{where}/{key}")
+    authors = item.get("authors", [])
+    if not isinstance(authors, list) or not all(isinstance(a, dict) and a.get("name") for a in authors):
+        problems.append(f"{where}: authors must be a list of objects with a name")
+    return problems
 
 
 # ------------------------------------------------------------------------------------ newsboat

@@ -7,6 +7,7 @@ import functools
 import http.server
 import json
 import threading
+import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -23,6 +24,7 @@ from tests.feedcheck import (
     ATOM,
     CONTENT,
     DC,
+    check_json_feed,
     check_w3c_rules,
     newsboat_read,
     parse_strict_xml,
@@ -44,7 +46,7 @@ XSS_TEXT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 def make_item(number: int, **changes: object) -> StoredItem:
     fields: dict[str, object] = {
-        "item_id": f"urn:feedd:{number:040x}",
+        "item_id": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'https://www.news.cn/c_{number}.htm')}",
         "url": f"https://www.news.cn/politics/2024-05/0{number % 9 + 1}/c_{number}.htm",
         "title": f"国务院常务会议研究部署第{number}项工作",
         "published": Timestamp(datetime(2024, 5, 1, 10, 30, tzinfo=BEIJING) - timedelta(hours=number), "minute"),
@@ -118,6 +120,10 @@ def test_render_feeds_parse_with_strict_xml_parser(feed_files: dict[str, Path]) 
 def test_render_feeds_pass_w3c_rules(feed_files: dict[str, Path]) -> None:
     assert check_w3c_rules(feed_files["rss"]) == []
     assert check_w3c_rules(feed_files["atom"]) == []
+
+
+def test_render_json_feed_follows_json_feed_1_1(feed_files: dict[str, Path]) -> None:
+    assert check_json_feed(feed_files["json"]) == []
 
 
 def test_render_same_input_gives_same_bytes() -> None:
@@ -309,7 +315,9 @@ def test_newsboat_reads_feeds_over_http_and_reports_missing_ones(
 
 # ------------------------------------------------------------------------------- property test
 
-_any_text = st.text(st.characters(codec=None, exclude_categories=()), max_size=40)
+_odd_chars = st.sampled_from(["\x00", "\x1f", "\ufffe", "\uffff", "\ud800", "\udfff", "\x85", "\u2028",
+                              "&", "<", "]", ">", ";", "\r", "\U0001f600"])
+_any_text = st.text(st.one_of(st.characters(codec=None, exclude_categories=()), _odd_chars), max_size=40)
 _zones = st.one_of(st.timezones(), st.builds(lambda minutes: timezone(timedelta(minutes=minutes)),
                                              st.integers(-14 * 60 + 1, 14 * 60 - 1)))
 _moments = st.datetimes(min_value=datetime(1990, 1, 2), max_value=datetime(2025, 12, 31), timezones=_zones)
@@ -322,7 +330,7 @@ def _items(draw: st.DrawFn) -> list[StoredItem]:
     for number in range(count):
         published = draw(st.one_of(st.none(), st.builds(Timestamp, _moments, st.sampled_from(["day", "minute"]))))
         items.append(StoredItem(
-            item_id=f"urn:feedd:{number:x}{draw(st.from_regex(r'[0-9a-f]{8}', fullmatch=True))}",
+            item_id=f"urn:uuid:{draw(st.uuids())}" if number % 2 else f"tag:feedd.example,2024:{number}",
             url="https://example.cn/" + draw(_any_text),
             title=draw(_any_text), published=published, first_seen=draw(_moments),
             source=draw(st.one_of(st.none(), _any_text)), author=draw(st.one_of(st.none(), _any_text)),
@@ -345,4 +353,5 @@ def test_render_any_text_gives_well_formed_feeds(items: Sequence[StoredItem], ti
         parse_with_feedparser(paths[kind])
         problems = [p for p in check_w3c_rules(paths[kind]) if "seems to hold HTML" not in p]
         assert problems == []
+    assert check_json_feed(paths["json"]) == []
     assert len(json.loads(feeds.json)["items"]) == len(items)
