@@ -31,6 +31,8 @@ from feedd.discover_dom import (
 )
 from feedd.discover_signals import (
     chrome_factor,
+    prose_chunks,
+    prose_outside,
     read_date,
     url_looks_like_article,
     url_looks_like_section,
@@ -46,6 +48,7 @@ MIN_ITEMS = 3
 HEADLINE_UNITS = 16  # a Chinese headline of 8+ characters, a western one of 16+ letters
 MIN_CREDIBLE_SCORE = 4.0
 MIN_MEAN_UNITS = 14.0
+ARTICLE_PROSE_UNITS = 500.0  # about 250 Chinese characters or 500 Latin letters of running text
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,16 @@ class _Anchor:
     url: str
     text: str
     units: float
+
+
+@dataclass(frozen=True)
+class _PageFacts:
+    """What scoring needs to know about the whole page."""
+
+    below: dict[etree._Element, list[_Anchor]]
+    prose: list[tuple[etree._Element, float]]
+    zone: tzinfo
+    now: datetime
 
 
 @dataclass(frozen=True)
@@ -129,9 +142,10 @@ def _selected_links(root: etree._Element, base: str, selector: Selector, zone: t
 def _rank(root: etree._Element, base: str, base_url: str, zone: tzinfo, now: datetime) -> list[Candidate]:
     site = registrable_domain(base_url)
     below = _anchors_below(root, base, site, base_url)
+    facts = _PageFacts(below, prose_chunks(root), zone, now)
     groups = list(_sibling_groups(root, below))
     groups.extend(_merged_groups(groups))
-    candidates = [c for c in (_score(group, below, zone, now) for group in groups) if c is not None]
+    candidates = [c for c in (_score(group, facts) for group in groups) if c is not None]
     candidates.sort(key=lambda c: c.score, reverse=True)
     return candidates
 
@@ -207,8 +221,7 @@ def _merged_groups(groups: list[_Group]) -> list[_Group]:
     return merged
 
 
-def _score(group: _Group, below: dict[etree._Element, list[_Anchor]], zone: tzinfo,
-           now: datetime) -> Candidate | None:
+def _score(group: _Group, facts: _PageFacts) -> Candidate | None:
     links: list[Link] = []
     seen: set[str] = set()
     total = 0.0
@@ -216,12 +229,12 @@ def _score(group: _Group, below: dict[etree._Element, list[_Anchor]], zone: tzin
     units_sum = 0.0
     container_path = path_of(group.container)
     for item in group.items:
-        anchors = below[item]
+        anchors = facts.below[item]
         headline = max(anchors, key=lambda a: a.units)
         if headline.url in seen:
             continue
         seen.add(headline.url)
-        published = read_date(_text_beside(item, headline.text), zone, now)
+        published = read_date(_text_beside(item, headline.text), facts.zone, facts.now)
         value = _item_value(headline, anchors, published is not None)
         total += value
         units_sum += headline.units
@@ -230,17 +243,27 @@ def _score(group: _Group, below: dict[etree._Element, list[_Anchor]], zone: tzin
                           container=container_path, score=round(value, 3)))
     if len(links) < MIN_ITEMS:
         return None
-    mean_units = units_sum / len(links)
-    short_ratio = short / len(links)
-    chrome, reasons = chrome_factor(group.container)
-    quality = chrome * (1.0 - short_ratio) ** 2
-    if mean_units < MIN_MEAN_UNITS:
-        quality *= 0.2
-        reasons += (f"short link texts (mean {mean_units:.0f} units)",)
+    quality, reasons = _quality(group.container, units_sum / len(links), short / len(links), facts)
     score = round(total * quality, 3)
     scored = tuple(Link(url=link.url, title=link.title, published=link.published, container=link.container,
                         score=score) for link in links)
     return Candidate(container_path, score, scored, group.item_signature, reasons)
+
+
+def _quality(container: etree._Element, mean_units: float, short_ratio: float,
+             facts: _PageFacts) -> tuple[float, tuple[str, ...]]:
+    """How much a run of links looks like the page's own list rather than chrome or an article's extras."""
+    chrome, reasons = chrome_factor(container)
+    quality = chrome * (1.0 - short_ratio) ** 2
+    if mean_units < MIN_MEAN_UNITS:
+        quality *= 0.2
+        reasons += (f"short link texts (mean {mean_units:.0f} units)",)
+    prose = prose_outside(facts.prose, container)
+    if prose >= ARTICLE_PROSE_UNITS and prose > text_units(text_of(container)):
+        # The page exists for the running text beside this list: an article with related links.
+        quality *= 0.1
+        reasons += (f"page carries {prose:.0f} units of prose outside the list",)
+    return quality, reasons
 
 
 def _item_value(headline: _Anchor, anchors: list[_Anchor], dated: bool) -> float:

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from feedd.dates import parse_date
-from feedd.discover_dom import name_words, text_of
+from feedd.discover_dom import name_words, text_of, text_units
 from feedd.models import Timestamp
 
 # A date or a long numeric id in the path is how portals and blogs name article pages.
@@ -52,6 +52,7 @@ _CHROME_HEADINGS = re.compile(
 )
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "span", "em", "div", "p")
 _ANCESTOR_REACH = 6
+PROSE_CHUNK_UNITS = 40
 
 
 def url_looks_like_article(url: str) -> bool:
@@ -102,6 +103,24 @@ def chrome_factor(container: etree._Element) -> tuple[float, tuple[str, ...]]:
         factor *= 0.2
         reasons.append(f"block titled {heading[:20]!r}")
     return max(factor, 0.02), tuple(reasons)
+
+
+def prose_chunks(root: etree._Element) -> list[tuple[etree._Element, float]]:
+    """Runs of sentence-length text that no link carries: the body of an article, an about page."""
+    chunks: list[tuple[etree._Element, float]] = []
+    for element in root.iter():
+        if not isinstance(element.tag, str) or element.tag == "a":
+            continue
+        own = (element.text or "") + "".join(child.tail or "" for child in element)
+        units = text_units(" ".join(own.split()))
+        if units >= PROSE_CHUNK_UNITS and not any(parent.tag == "a" for parent in element.iterancestors()):
+            chunks.append((element, units))
+    return chunks
+
+
+def prose_outside(chunks: list[tuple[etree._Element, float]], container: etree._Element) -> float:
+    return sum(units for element, units in chunks
+               if element is not container and container not in element.iterancestors())
 
 
 def block_heading(container: etree._Element) -> str | None:
