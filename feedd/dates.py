@@ -181,8 +181,16 @@ def _timestamp(match: re.Match[str], form: _Form, zone: tzinfo, now: datetime) -
     if stated is None:
         moment = _in_zone(datetime(year, month, day, hour, minute, second), zone)
     else:
-        moment = datetime(year, month, day, hour, minute, second, tzinfo=stated).astimezone(zone)
+        moment = _stated(datetime(year, month, day, hour, minute, second, tzinfo=stated), zone)
     return Timestamp(moment, precision)
+
+
+def _stated(moment: datetime, zone: tzinfo) -> datetime:
+    """A UTC time is usually a machine's normalisation: show it in the source's zone. Any other
+    stated offset is the page's own zone and is kept."""
+    if moment.utcoffset() == timedelta(0):
+        return moment.astimezone(zone)
+    return moment
 
 
 def _in_zone(naive: datetime, zone: tzinfo) -> datetime:
