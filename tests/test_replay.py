@@ -329,3 +329,17 @@ def test_once_creates_a_missing_output_folder(portal: Portal, tmp_path: Path) ->
 
     assert code == 0, output
     assert (tmp_path / "public" / SOURCE / "fortune.xml").is_file()
+
+
+def test_demo_once_polls_the_portal_and_prints_where_the_feeds_are(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "tests.portal.demo", "--once", "--dir", str(tmp_path)],
+        cwd=REPO, capture_output=True, text=True, timeout=180, check=False,
+    )
+
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    for section in SECTIONS:
+        feed = tmp_path / "public" / SOURCE / f"{section}.xml"
+        assert feed.as_uri() in completed.stdout
+        assert read_items(feed, "xml")
+    assert "newsboat -u" in completed.stdout
