@@ -35,6 +35,7 @@ GENERATOR = "feedd"
 # percent-encoded so validators and strict readers accept the link.
 _URI_SAFE = ";/?:@&=+$,-_.!~*'()%#"
 _TITLE_FALLBACK_CHARS = 80
+_DECODING_DEBRIS = re.compile("[\x80-\x9f\ufffd]")
 _ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 
 Flavour = Literal["rss", "atom"]
@@ -81,7 +82,7 @@ def feed_url(meta: FeedMeta, extension: str) -> str:
 
 def safe_uri(url: str) -> str:
     """Percent-encode what RFC 2396 does not allow in a URI (IRIs, spaces, brackets)."""
-    return quote(strip_xml_invalid(url).strip(), safe=_URI_SAFE)
+    return quote(_text(url).strip(), safe=_URI_SAFE)
 
 
 def _prepare(meta: FeedMeta, item: StoredItem) -> _Entry:
@@ -110,7 +111,9 @@ def _prepare(meta: FeedMeta, item: StoredItem) -> _Entry:
 
 
 def _text(value: str) -> str:
-    return strip_xml_invalid(value)
+    # C1 controls and U+FFFD are legal XML but only ever mark a decoding accident; the W3C
+    # validator warns about them, and readers show them as boxes.
+    return _DECODING_DEBRIS.sub("", strip_xml_invalid(value))
 
 
 def _optional(value: str | None) -> str | None:
