@@ -1,0 +1,124 @@
+"""Date parsing: written forms, zones, year-less and relative forms, the plausibility window."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feedd.dates import parse_date
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 4, 21, 12, 0, tzinfo=SHANGHAI)
+
+WRITTEN_FORMS = [
+    ("2026-04-20 16:44:57", "2026-04-20T16:44:57+08:00", "second"),
+    ("发布时间：2026-04-20 16:44:57", "2026-04-20T16:44:57+08:00", "second"),
+    ("2026年04月20日 16:44", "2026-04-20T16:44:00+08:00", "minute"),
+    ("2020年03月12日 20:19:00", "2020-03-12T20:19:00+08:00", "second"),
+    ("时间：2026/4/20", "2026-04-20", "day"),
+    ("2022.01.20", "2022-01-20", "day"),
+    ("18-03-08 23:16", "2018-03-08T23:16:00+08:00", "minute"),
+    ("2005-5-7 21:23:57", "2005-05-07T21:23:57+08:00", "second"),
+    ("7/5/2005 9:23:57 PM", "2005-07-05T21:23:57+08:00", "second"),
+    ("1581517074", "2020-02-12T22:17:54+08:00", "second"),
+    ("1581517074000", "2020-02-12T22:17:54+08:00", "second"),
+    ("2024-05-16T17:02:38+08:00", "2024-05-16T17:02:38+08:00", "second"),
+    ("2024-05-16T09:02:38Z", "2024-05-16T17:02:38+08:00", "second"),
+    ("2024-05-16T09:02:38.000+0000", "2024-05-16T17:02:38+08:00", "second"),
+    ("2020-10-04T15:05:00-04:00", "2020-10-04T15:05:00-04:00", "second"),
+    ("April 20, 2026 4:44 PM EDT", "2026-04-20T16:44:00-04:00", "minute"),
+    ("Published Mon, 20 Apr 2026 08:00:00 GMT", "2026-04-20T16:00:00+08:00", "second"),
+    ("20. April 2026", "2026-04-20", "day"),
+    ("20.04.2026", "2026-04-20", "day"),
+    ("20260420", "2026-04-20", "day"),
+    ("2019-09-07 09:59:22　来源: 新京报", "2019-09-07T09:59:22+08:00", "second"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "precision"), WRITTEN_FORMS)
+def test_dates_reads_written_forms_with_their_precision(text: str, expected: str, precision: str) -> None:
+    found = parse_date(text, SHANGHAI, NOW)
+    assert found is not None
+    assert found.isoformat() == expected
+    assert found.precision == precision
+
+
+def test_dates_reads_naive_time_in_source_zone() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    found = parse_date("2026-01-20 16:44", berlin, NOW)
+    assert found is not None
+    assert found.moment.utcoffset() == timedelta(hours=1)
+    assert found.moment.hour == 16
+
+
+def test_dates_day_precision_is_midnight_in_zone() -> None:
+    found = parse_date("2026-04-20", SHANGHAI, NOW)
+    assert found is not None
+    assert found.moment == datetime(2026, 4, 20, tzinfo=SHANGHAI)
+    assert found.isoformat() == "2026-04-20"
+
+
+@pytest.mark.parametrize(("text", "now", "expected"), [
+    ("4月20日", datetime(2026, 4, 21, 12, 0, tzinfo=SHANGHAI), "2026-04-20"),
+    ("12月30日 08:00", datetime(2026, 1, 3, 12, 0, tzinfo=SHANGHAI), "2025-12-30T08:00:00+08:00"),
+    ("12-31 23:58", datetime(2026, 1, 1, 0, 5, tzinfo=SHANGHAI), "2025-12-31T23:58:00+08:00"),
+    ("01-14 17:58", datetime(2026, 1, 20, 9, 0, tzinfo=SHANGHAI), "2026-01-14T17:58:00+08:00"),
+])
+def test_dates_resolves_yearless_dates_across_a_year_end(text: str, now: datetime, expected: str) -> None:
+    found = parse_date(text, SHANGHAI, now)
+    assert found is not None
+    assert found.isoformat() == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("刚刚", "2026-04-21T12:00:00+08:00"),
+    ("5分钟前", "2026-04-21T11:55:00+08:00"),
+    ("1小时10分前", "2026-04-21T10:50:00+08:00"),
+    ("3小时前", "2026-04-21T09:00:00+08:00"),
+    ("昨天 08:30", "2026-04-20T08:30:00+08:00"),
+    ("前天 22:10", "2026-04-19T22:10:00+08:00"),
+    ("2 hours ago", "2026-04-21T10:00:00+08:00"),
+    ("2天前", "2026-04-19"),
+])
+def test_dates_reads_relative_forms_against_now(text: str, expected: str) -> None:
+    found = parse_date(text, SHANGHAI, NOW)
+    assert found is not None
+    assert found.isoformat() == expected
+
+
+@pytest.mark.parametrize("text", [
+    "2026-04-23 10:00",        # two days ahead of now
+    "2030年1月1日",
+    "1990-05-01",              # before the web had news portals
+    "1581517074" + "9",        # not a timestamp
+    "no date here",
+    "",
+    "2026-13-45",
+    "版权所有 ©",
+])
+def test_dates_rejects_future_implausible_and_absent_dates(text: str) -> None:
+    assert parse_date(text, SHANGHAI, NOW) is None
+
+
+def test_dates_accepts_a_naive_now_as_utc() -> None:
+    found = parse_date("2026-04-20", SHANGHAI, datetime(2026, 4, 21, 12, 0))
+    assert found is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=80), offset_hours=st.integers(min_value=-12, max_value=14))
+def test_dates_never_raise_and_always_return_aware_times(text: str, offset_hours: int) -> None:
+    zone = timezone(timedelta(hours=offset_hours))
+    found = parse_date(text, zone, datetime(2026, 4, 21, tzinfo=UTC))
+    assert found is None or found.moment.utcoffset() is not None
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.from_regex(r"[0-9年月日:：\-/. 前分钟小时天昨刚]{0,30}", fullmatch=True))
+def test_dates_date_like_noise_never_raises_or_lands_in_the_future(text: str) -> None:
+    found = parse_date(text, SHANGHAI, NOW)
+    assert found is None or found.moment <= NOW + timedelta(hours=3)
