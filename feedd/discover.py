@@ -18,6 +18,7 @@ from lxml import etree
 
 from feedd.discover_dom import (
     absolute_link,
+    anchor_title,
     class_words,
     drop_invisible,
     effective_base,
@@ -131,7 +132,7 @@ def _selected_links(root: etree._Element, base: str, selector: Selector, zone: t
         if url is None or url in seen:
             continue
         seen.add(url)
-        title = text_of(anchor) or (anchor.get("title") or "").strip()
+        title = anchor_title(anchor)
         parent = element.getparent()
         container = parent if parent is not None else element
         published = read_date(_text_beside(element, title), zone, now)
@@ -159,7 +160,7 @@ def _anchors_below(root: etree._Element, base: str, site: str, page_url: str
         url = absolute_link(element.get("href"), base)
         if url is None or not same_site(url, site) or url.rstrip("/") == page:
             continue
-        text = text_of(element) or (element.get("title") or "").strip()
+        text = anchor_title(element)
         anchor = _Anchor(element, url, text, text_units(text))
         node: etree._Element | None = element
         while node is not None:

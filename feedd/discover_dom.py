@@ -107,6 +107,18 @@ def text_of(element: etree._Element) -> str:
     return " ".join("".join(str(part) for part in element.itertext()).split())
 
 
+def anchor_title(anchor: etree._Element) -> str:
+    """A link's headline: its text, or its title attribute when the text is cut short ("…") or absent."""
+    text = text_of(anchor)
+    full = " ".join((anchor.get("title") or "").split())
+    if not text:
+        image = next(anchor.iter("img"), None)
+        return full or (" ".join((image.get("alt") or "").split()) if image is not None else "")
+    if full and len(full) > len(text) and text.rstrip(".…。 ").strip() and text.endswith(("...", "…", "..")):
+        return full
+    return text
+
+
 def text_units(text: str) -> float:
     """Headline weight: a CJK character counts like two Latin letters, so menus stay short in both scripts."""
     cjk = len(_CJK.findall(text))

@@ -176,3 +176,31 @@ def test_explain_candidates_ranks_the_main_list_first() -> None:
     assert ranking.container.endswith("/ol")
     assert any("排行" in reason for reason in ranking.reasons)
     assert ranking.score < candidates[0].score / 10
+
+
+def test_discover_takes_the_full_title_attribute_when_link_text_is_cut_short() -> None:
+    links = discover("table_notice.html")
+    assert links[0].title == "关于做好2024年度全县农村集体经济组织年度财务决算工作的通知"
+    assert links[0].published is not None and links[0].published.isoformat() == "2024-06-28"
+
+
+def test_discover_reads_json_ld_item_lists() -> None:
+    links = discover("jsonld_itemlist.html")
+    assert [link.title for link in links][:2] == ["Inside the race to build cheaper batteries",
+                                                  "The town that voted to ban cars from its centre"]
+
+
+def test_discover_refuses_most_chinese_article_pages_of_the_corpus() -> None:
+    """Article pages carry related-news boxes; those are not a listing to publish."""
+    records = json.loads((CORPUS / "gne" / "ground_truth.json").read_text(encoding="utf-8")) \
+        if (CORPUS / "gne").exists() else pytest.skip("gne corpus not available")
+    articles = [r for r in records if r.get("page_type") == "article"]
+    refused = 0
+    for record in articles:
+        markup = (CORPUS / "gne" / record["file"]).read_bytes().decode(record.get("encoding") or "utf-8", "replace")
+        try:
+            discover_links(markup, record.get("url") or "https://www.example.cn/", zone=ZONE, now=NOW)
+        except DiscoverError:
+            refused += 1
+    assert len(articles) >= 20
+    assert refused / len(articles) >= 0.8
