@@ -36,6 +36,7 @@ GENERATOR = "feedd"
 _URI_SAFE = ";/?:@&=+$,-_.!~*'()%#"
 _TITLE_FALLBACK_CHARS = 80
 _DECODING_DEBRIS = re.compile("[\x80-\x9f\ufffd]")
+_CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
 _ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 
 Flavour = Literal["rss", "atom"]
@@ -149,8 +150,12 @@ def _rss_time(moment: datetime) -> datetime:
 def _byline_html(item: StoredItem, language: str | None) -> str:
     """A first paragraph naming source, author and editor, because RSS has no field that
     readers show for a publishing agency ("来源：新华社") and Chinese readers expect it."""
-    chinese = language is None or language.lower().startswith("zh")
+    if language is not None:
+        chinese = language.lower().startswith("zh")
+    else:
+        chinese = bool(_CJK.search(item.title + (item.source or "") + (item.author or "")))
     labels = ("来源：", "作者：", "编辑：") if chinese else ("Source: ", "Author: ", "Editor: ")
+    separator = "\u3000" if chinese else " | "
     values = (_optional(item.source), _optional(item.author), _optional(item.editor))
     parts = [
         f"{label}{html.escape(value, quote=False)}"
@@ -159,7 +164,7 @@ def _byline_html(item: StoredItem, language: str | None) -> str:
     ]
     if not parts:
         return ""
-    return '<p class="feedd-byline">' + "\u3000".join(parts) + "</p>"
+    return '<p class="feedd-byline">' + separator.join(parts) + "</p>"
 
 
 def _absolute_links(fragment: str, base_url: str) -> str:

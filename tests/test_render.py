@@ -221,6 +221,18 @@ def test_render_names_author_source_and_editor(feeds: RenderedFeeds) -> None:
     assert first_json["content_html"].startswith('<p class="feedd-byline">来源：新华社')
 
 
+def test_render_byline_speaks_the_feed_language() -> None:
+    english = FeedMeta(key="bbc/world", title="BBC World", description="", site_url="https://www.bbc.com/news",
+                       feed_base_url="https://feeds.example.org/")
+    item = make_item(1, title="Storm hits coast", source="Reuters", author="Jane Roe", editor=None)
+    content = json.loads(render_feeds(english, [item]).json)["items"][0]["content_html"]
+    assert content.startswith('<p class="feedd-byline">Source: Reuters | Author: Jane Roe</p>')
+    chinese = json.loads(render_feeds(META, [item]).json)["items"][0]["content_html"]
+    assert chinese.startswith('<p class="feedd-byline">来源：Reuters')
+    unlabelled = json.loads(render_feeds(english, [make_item(2)]).json)["items"][0]["content_html"]
+    assert unlabelled.startswith('<p class="feedd-byline">来源：新华社')
+
+
 def test_render_links_feeds_to_themselves_and_the_section(feeds: RenderedFeeds) -> None:
     channel = etree.fromstring(feeds.rss).find("channel")
     assert channel is not None
