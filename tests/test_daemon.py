@@ -10,6 +10,8 @@ import logging
 import os
 import signal
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -19,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
 from feedd.config import Config, SectionConfig, load_config
 from feedd.daemon import (
@@ -35,7 +38,9 @@ from feedd.errors import ConfigError
 from feedd.models import SectionReport
 from feedd.notify import Notifier
 from feedd.store import Store
+from tests.portal.server import Portal
 
+REPO = Path(__file__).resolve().parents[1]
 FAST = SchedulePolicy(max_wait=0.2)
 SAFETY_SECONDS = 10.0
 
@@ -496,3 +501,51 @@ def test_next_due_time_never_backs_off_below_a_long_interval() -> None:
     now = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
     when = next_due_time(now, timedelta(days=1), 5, SchedulePolicy(), 0.5)
     assert when - now == timedelta(days=1)
+
+
+def test_feedd_run_under_a_notify_socket_reloads_and_stops_like_a_systemd_service(
+        short_dir: Path, portal: Portal) -> None:
+    """The real `feedd run` in a child process, against the replayed portal on 127.0.0.1."""
+    config_path = short_dir / "feedd.yaml"
+    config_path.write_text(yaml.safe_dump({
+        "output_dir": str(short_dir / "public"), "state_path": str(short_dir / "feedd.sqlite3"),
+        "allow_private_networks": True, "host_gap": 0.0, "defaults": {"interval": "1h"},
+        "sources": [{"id": "portal", "timezone": "Asia/Shanghai", "sections": [
+            {"id": "politics", "url": portal.section_url("politics")},
+            {"id": "world", "url": portal.section_url("world")}]}],
+    }), encoding="utf-8")
+    (short_dir / "public").mkdir()  # feedd expects its output folder; the unit's StateDirectory= makes it
+    listener = NotifyListener(str(short_dir / "notify.sock"))
+    log_path = short_dir / "stderr.log"
+    env = {**os.environ, "NOTIFY_SOCKET": listener.address, "WATCHDOG_USEC": "1000000"}
+    with log_path.open("w") as stderr:
+        child = subprocess.Popen([sys.executable, "-m", "feedd", "run", "--config", str(config_path)],
+                                 cwd=REPO, env=env, stderr=stderr, stdout=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: "READY=1" in listener.lines(), timeout=10)
+        feeds = [short_dir / "public" / "portal" / f"{s}.xml" for s in ("politics", "world")]
+        wait_until(lambda: all(f.exists() for f in feeds), timeout=20)
+        wait_until(lambda: "WATCHDOG=1" in listener.lines())
+
+        config_path.write_text("sources:\n  - id: [broken\n", encoding="utf-8")
+        child.send_signal(signal.SIGHUP)
+        wait_until(lambda: "config reload failed, keeping the running config" in log_path.read_text())
+        wait_until(lambda: "READY=1" in listener.lines()[listener.lines().index("RELOADING=1"):])
+
+        child.send_signal(signal.SIGTERM)
+        status = child.wait(timeout=1.0)
+        wait_until(lambda: "STOPPING=1" in listener.lines(), timeout=1)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        listener.close()
+    log_text = log_path.read_text()
+    assert status == 0, log_text
+    assert "poll portal/politics: ok" in log_text and "poll portal/world: ok" in log_text
+    store = Store.open(short_dir / "feedd.sqlite3")
+    try:
+        due = [store.next_due(key) for key in ("portal/politics", "portal/world")]
+    finally:
+        store.close()
+    assert all(when is not None and when > utc_now() + timedelta(minutes=50) for when in due)

@@ -92,7 +92,7 @@ def test_unit_speaks_notify_with_watchdog_reload_and_restart() -> None:
     assert settings[("Service", "ExecReload")] == "/bin/kill -HUP $MAINPID"
     assert settings[("Service", "Restart")] == "on-failure"
     assert settings[("Service", "RestartPreventExitStatus")] == "78"  # feedd's exit for a bad config
-    assert settings[("Service", "StateDirectory")] == "feedd"
+    assert settings[("Service", "StateDirectory")] == "feedd feedd/public"  # the config's output_dir
 
 
 def test_every_unit_setting_is_explained_by_a_comment_above_its_group() -> None:
