@@ -1,0 +1,161 @@
+"""Article extraction on the seed page, site rules, sanitising and lazy images."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from feedd.decode import decode_html
+from feedd.errors import ExtractError
+from feedd.extract import extract_article
+from feedd.models import Article
+from feedd.select import ArticleRules, compile_selector
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SEED = SHARED / "seeds" / "000_dff48cd11bb57e56.txt"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 4, 21, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def seed_article() -> Article:
+    """The seed portal page: nav junk as text lines, the body as JSON-escaped HTML."""
+    text = decode_html(SEED.read_bytes(), None)
+    return extract_article(text, "https://www.example.cn/20260420/c_1.html", zone=SHANGHAI, now=NOW)
+
+
+def test_extract_seed_page_yields_its_json_escaped_body(seed_article: Article) -> None:
+    assert "亚马逊日前正式对内部工程团队下达限制令" in seed_article.content_text
+    assert "亚马逊日前正式对内部工程团队下达限制令" in seed_article.content_html
+    assert "\\u003c" not in seed_article.content_text
+
+
+def test_extract_seed_page_leaves_navigation_and_editor_lines_out(seed_article: Article) -> None:
+    assert "新华每日电讯" not in seed_article.content_text
+    assert "阅读下一篇" not in seed_article.content_text
+    assert "【纠错】" not in seed_article.content_text
+    assert ".rich_media_content" not in seed_article.content_text
+
+
+def test_extract_seed_page_reads_time_source_and_editor(seed_article: Article) -> None:
+    assert seed_article.title == "禁⽤Claude、强推自研:亚马逊打响AI生态主权战"
+    assert seed_article.published is not None
+    assert seed_article.published.isoformat() == "2026-04-20T16:44:57+08:00"
+    assert seed_article.published.precision == "second"
+    assert seed_article.source == "海中捞月网"
+    assert seed_article.editor == "落叶斩vs劈扣"
+    assert seed_article.summary.startswith(seed_article.content_text[:20].replace("\n", " ")[:10])
+
+
+PORTAL_PAGE = """<!doctype html><html lang="zh-CN"><head>
+<meta charset="utf-8"><title>国务院召开常务会议_新华网</title>
+<meta name="author" content="张三_NN2587">
+<script>var x = 1;</script><style>p{color:red}</style></head>
+<body>
+<div class="logo"><h1>新华网</h1></div>
+<div class="nav"><a href="/politics/">时政</a> <a href="/world/">国际</a> <span>2026年04月21日 星期二</span></div>
+<div class="header">
+  <h2 class="headline">国务院召开常务会议</h2>
+  <div class="info"><span>2026-04-19 10:30:00</span><span>来源：新华社</span><span>记者 李四 王五</span></div>
+</div>
+<div id="detail" class="article-content">
+  <p>国务院总理主持召开国务院常务会议，部署推进新一轮改革措施，会议指出要坚持稳中求进工作总基调。</p>
+  <p onclick="steal()">会议强调，各地区各部门要狠抓落实，确保政策尽快见效，切实增强人民群众获得感、幸福感。</p>
+  <p><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" data-src="/images/meeting.jpg" alt="会议"></p>
+  <p><a href="javascript:alert(1)">点这里</a> <a href="/2026/04/19/other.html">相关报道</a>：会议还研究了其他事项，
+  决定进一步优化营商环境，推动高质量发展取得新成效。</p>
+  <iframe src="https://ads.example.com/x"></iframe>
+  <div class="share-bar"><a href="#">分享到微博</a><a href="#">分享到微信</a></div>
+  <p>【纠错】</p>
+  <p>责任编辑：张三_NN2587</p>
+</div>
+<div class="related"><ul><li><a href="/a.html">2026-04-18 另一条新闻标题在这里</a></li>
+<li><a href="/b.html">2026-04-17 又一条新闻标题在这里</a></li></ul></div>
+<div class="footer">版权所有 © 2000-2026 新华网</div>
+</body></html>"""
+
+
+def _portal(rules: ArticleRules | None = None, page: str = PORTAL_PAGE) -> Article:
+    return extract_article(page, "https://www.example.cn/politics/2026-04/19/c_1.htm", zone=SHANGHAI, now=NOW,
+                           rules=rules)
+
+
+def test_extract_picks_the_heading_that_matches_the_title_over_a_logo_h1() -> None:
+    assert _portal().title == "国务院召开常务会议"
+
+
+def test_extract_keeps_source_author_and_editor_apart() -> None:
+    article = _portal()
+    assert article.source == "新华社"
+    assert article.author == "李四 王五"
+    assert article.editor == "张三_NN2587"
+
+
+def test_extract_reads_the_dateline_not_the_today_widget_or_related_dates() -> None:
+    article = _portal()
+    assert article.published is not None
+    assert article.published.isoformat() == "2026-04-19T10:30:00+08:00"
+
+
+def test_extract_sanitises_content_html() -> None:
+    html = _portal().content_html
+    for banned in ("<script", "<style", "<iframe", "onclick", "javascript:"):
+        assert banned not in html
+
+
+def test_extract_resolves_lazy_images_to_absolute_urls() -> None:
+    article = _portal()
+    assert article.images == ("https://www.example.cn/images/meeting.jpg",)
+    assert 'src="https://www.example.cn/images/meeting.jpg"' in article.content_html
+    assert 'href="https://www.example.cn/2026/04/19/other.html"' in article.content_html
+
+
+def test_extract_leaves_share_bars_correction_boxes_and_editor_lines_out_of_content() -> None:
+    text = _portal().content_text
+    assert "会议强调" in text
+    for junk in ("分享到微博", "【纠错】", "责任编辑", "另一条新闻标题", "版权所有"):
+        assert junk not in text
+
+
+def test_extract_site_rules_override_the_automatic_path() -> None:
+    rules = ArticleRules(
+        title=compile_selector("div.logo h1"),
+        published=compile_selector("xpath://div[@class='nav']/span"),
+        source=compile_selector("div.footer"),
+        content=compile_selector("div.related"),
+        remove=(compile_selector("li:nth-child(2)"),),
+    )
+    article = _portal(rules)
+    assert article.title == "新华网"
+    assert article.published is not None
+    assert article.published.isoformat() == "2026-04-21"
+    assert article.source == "版权所有 © 2000-2026 新华网"
+    assert "另一条新闻标题" in article.content_text
+    assert "又一条新闻标题" not in article.content_text
+
+
+def test_extract_falls_back_to_automatic_when_a_rule_matches_nothing() -> None:
+    article = _portal(ArticleRules(title=compile_selector("h5.none"), content=compile_selector("#missing")))
+    assert article.title == "国务院召开常务会议"
+    assert "会议强调" in article.content_text
+
+
+def test_extract_strips_site_suffix_from_title_tag() -> None:
+    page = ("<html><head><title>两会观察：新质生产力怎么干--时政--人民网</title></head><body>"
+            "<div><p>" + "正文内容，说明新质生产力的发展路径。" * 10 + "</p></div></body></html>")
+    assert _portal(page=page).title == "两会观察：新质生产力怎么干"
+
+
+def test_extract_takes_the_date_from_the_url_when_the_page_shows_none() -> None:
+    page = "<html><head><title>无日期的文章</title></head><body><p>" + "这是一段正文。" * 20 + "</p></body></html>"
+    article = _portal(page=page)
+    assert article.published is not None
+    assert article.published.isoformat() == "2026-04-19"
+
+
+def test_extract_raises_when_the_page_holds_no_article() -> None:
+    with pytest.raises(ExtractError):
+        extract_article("<html><body></body></html>", "https://www.example.cn/", zone=SHANGHAI, now=NOW)
