@@ -32,6 +32,7 @@ from feedd.discover_dom import (
 )
 from feedd.discover_signals import (
     chrome_factor,
+    looks_like_ad,
     prose_chunks,
     prose_outside,
     read_date,
@@ -48,6 +49,7 @@ logger = logging.getLogger(__name__)
 MIN_ITEMS = 3
 HEADLINE_UNITS = 16  # a Chinese headline of 8+ characters, a western one of 16+ letters
 MIN_CREDIBLE_SCORE = 4.0
+CHROME_FLOOR_FOR_CREDIBILITY = 0.3
 MIN_MEAN_UNITS = 14.0
 ARTICLE_PROSE_UNITS = 500.0  # about 250 Chinese characters or 500 Latin letters of running text
 
@@ -61,6 +63,7 @@ class Candidate:
     links: tuple[Link, ...]
     item_signature: str
     reasons: tuple[str, ...] = ()
+    credible: bool = False  # strong enough to publish, even when a wrapper's name sounds like chrome
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ def discover_links(html: str, base_url: str, *, selector: Selector | None = None
     scripts = script_texts(root)
     drop_invisible(root)
     ranked = _rank(root, base, base_url, zone, now)
-    if ranked and ranked[0].score >= MIN_CREDIBLE_SCORE:
+    if ranked and ranked[0].credible:
         best = ranked[0]
         logger.debug("main list of %s at %s (score %.1f)", base_url, best.container, best.score)
         return list(best.links[:max_links])
@@ -232,7 +235,7 @@ def _score(group: _Group, facts: _PageFacts) -> Candidate | None:
     for item in group.items:
         anchors = facts.below[item]
         headline = max(anchors, key=lambda a: a.units)
-        if headline.url in seen:
+        if headline.url in seen or looks_like_ad(item):
             continue
         seen.add(headline.url)
         published = read_date(_text_beside(item, headline.text), facts.zone, facts.now)
@@ -244,18 +247,23 @@ def _score(group: _Group, facts: _PageFacts) -> Candidate | None:
                           container=container_path, score=round(value, 3)))
     if len(links) < MIN_ITEMS:
         return None
-    quality, reasons = _quality(group.container, units_sum / len(links), short / len(links), facts)
-    score = round(total * quality, 3)
+    chrome, reasons = chrome_factor(group.container)
+    quality, more_reasons = _quality(group.container, units_sum / len(links), short / len(links), facts)
+    reasons += more_reasons
+    score = round(total * quality * chrome, 3)
+    # A clean run of headlines stays publishable inside a wrapper named "hot" or "side": the chrome
+    # words rank candidates against each other, they do not alone make a page list-less.
+    credible = total * quality * max(chrome, CHROME_FLOOR_FOR_CREDIBILITY) >= MIN_CREDIBLE_SCORE
     scored = tuple(Link(url=link.url, title=link.title, published=link.published, container=link.container,
                         score=score) for link in links)
-    return Candidate(container_path, score, scored, group.item_signature, reasons)
+    return Candidate(container_path, score, scored, group.item_signature, reasons, credible)
 
 
 def _quality(container: etree._Element, mean_units: float, short_ratio: float,
              facts: _PageFacts) -> tuple[float, tuple[str, ...]]:
-    """How much a run of links looks like the page's own list rather than chrome or an article's extras."""
-    chrome, reasons = chrome_factor(container)
-    quality = chrome * (1.0 - short_ratio) ** 2
+    """How much a run of links looks like a list of headlines rather than a menu or an article's extras."""
+    reasons: tuple[str, ...] = ()
+    quality = (1.0 - short_ratio) ** 2
     if mean_units < MIN_MEAN_UNITS:
         quality *= 0.2
         reasons += (f"short link texts (mean {mean_units:.0f} units)",)

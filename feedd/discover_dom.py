@@ -12,6 +12,9 @@ from feedd.errors import DiscoverError
 # Elements whose text never belongs to a visible list.
 _INVISIBLE_TAGS = ("script", "style", "noscript", "template", "iframe", "svg", "head", "select", "option")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# Utility classes that CSS frameworks and portal templates use for "not shown".
+_HIDDEN_CLASSES = frozenset({"hidden", "hide", "d-none", "is-hidden", "invisible", "display-none", "sr-only",
+                             "visually-hidden", "screen-reader-text"})
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _SKIPPED_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "sms:", "weixin:")
 
@@ -60,7 +63,9 @@ def drop_invisible(root: etree._Element) -> None:
 
 
 def _is_hidden(element: etree._Element) -> bool:
-    return element.get("hidden") is not None or bool(_HIDDEN_STYLE.search(element.get("style") or ""))
+    if element.get("hidden") is not None or _HIDDEN_STYLE.search(element.get("style") or ""):
+        return True
+    return bool(_HIDDEN_CLASSES.intersection((element.get("class") or "").lower().split()))
 
 
 def _remove_keeping_tail(element: etree._Element, parent: etree._Element) -> None:

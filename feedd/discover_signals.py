@@ -50,6 +50,10 @@ _CHROME_HEADINGS = re.compile(
     r"most\s+(?:read|popular|viewed|shared)|trending|related|popular|recommended|you\s+may\s+also",
     re.IGNORECASE,
 )
+_AD_WORDS = frozenset({"ad", "ads", "advert", "advertisement", "sponsor", "sponsored", "promo", "promoted",
+                       "adv", "guanggao", "tuiguang"})
+_AD_LABEL = re.compile(r"\s*(?:广告|推广|赞助|sponsored\b|advertisement\b|promoted\b|ad\s*[:：|]|ad$)",
+                       re.IGNORECASE)
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "span", "em", "div", "p")
 _ANCESTOR_REACH = 6
 PROSE_CHUNK_UNITS = 40
@@ -66,6 +70,14 @@ def url_looks_like_section(url: str) -> bool:
     if url_looks_like_article(url):
         return False
     return parts.path in ("", "/") or (bool(_INDEX_PAGE.search(parts.path)) and not parts.query)
+
+
+def looks_like_ad(item: etree._Element) -> bool:
+    """An advert dressed as a list item: named so, or carrying a short "广告"/"Sponsored" label."""
+    if name_words(item) & _AD_WORDS:
+        return True
+    return any(_AD_LABEL.fullmatch(text_of(element)) for element in item.iter()
+               if isinstance(element.tag, str) and len(element) == 0 and element.tag != "a")
 
 
 def find_date_text(text: str) -> str | None:

@@ -204,3 +204,9 @@ def test_discover_refuses_most_chinese_article_pages_of_the_corpus() -> None:
             refused += 1
     assert len(articles) >= 20
     assert refused / len(articles) >= 0.8
+
+
+def test_discover_drops_adverts_dressed_as_list_items() -> None:
+    urls = [link.url for link in discover("rolling_news.html")]
+    assert not any("/zt/" in url for url in urls)
+    assert len(urls) == len(LABELS["rolling_news.html"])
