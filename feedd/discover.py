@@ -203,14 +203,17 @@ def _agrees(child_signature: str, majority_words: set[str]) -> bool:
 
 
 def _merged_groups(groups: list[_Group]) -> list[_Group]:
-    """Sibling blocks of the same kind (several <ul> of one column) joined into one list."""
-    by_kind: dict[tuple[str, str, int], list[_Group]] = defaultdict(list)
+    """Sibling blocks of the same kind (several <ul> of one column) joined into one list.
+
+    Only blocks free of chrome take part, so a ranking box beside the main column never joins it.
+    """
+    by_kind: dict[tuple[str, str, str, int], list[_Group]] = defaultdict(list)
     for group in groups:
         parent = group.container.getparent()
         grandparent = parent.getparent() if parent is not None else None
-        if parent is None or grandparent is None:
+        if parent is None or grandparent is None or chrome_factor(group.container)[0] < 1.0:
             continue
-        kind = (group.item_signature, signature(group.container), id(grandparent))
+        kind = (group.item_signature, signature(group.container), signature(parent), id(grandparent))
         by_kind[kind].append(group)
     merged: list[_Group] = []
     for family in by_kind.values():

@@ -210,3 +210,14 @@ def test_discover_drops_adverts_dressed_as_list_items() -> None:
     urls = [link.url for link in discover("rolling_news.html")]
     assert not any("/zt/" in url for url in urls)
     assert len(urls) == len(LABELS["rolling_news.html"])
+
+
+def test_discover_keeps_a_ranking_box_out_of_the_main_column() -> None:
+    def items(prefix: str, day: str, count: int) -> str:
+        return "".join(f'<li><a href="/a/{day}/{prefix}{n}.html">第{n}条{prefix}新闻的标题比较长一些用于测试</a></li>'
+                       for n in range(count))
+    markup = (f'<html><body><div class="main"><div class="left"><h2>要闻</h2><ul>{items("main", "20260420", 6)}'
+              f'</ul></div><div class="right"><h2>点击排行</h2><ul>{items("rank", "20260410", 4)}</ul></div>'
+              "</div></body></html>")
+    links = discover_links(markup, "http://www.example.gov.cn/a/", zone=ZONE, now=NOW)
+    assert [link.url.rsplit("/", 1)[1] for link in links] == [f"main{n}.html" for n in range(6)]
