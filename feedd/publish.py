@@ -69,7 +69,8 @@ def _open_parent(output_dir: Path, folders: Sequence[str], where: str) -> Iterat
     """Yield a descriptor of the folder that will hold the file, creating folders as needed."""
     try:
         # The output folder itself is the operator's choice and may be a symlink; only what
-        # lies below it is checked.
+        # lies below it is checked. A missing one is created, as a first run expects.
+        Path(output_dir).mkdir(mode=_DIR_MODE, parents=True, exist_ok=True)
         fd = os.open(output_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError as error:
         raise PublishError(f"{where}: cannot open output folder: {error.strerror}") from error

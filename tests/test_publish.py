@@ -124,9 +124,16 @@ def test_write_refuses_symlink_deeper_in_the_path(output_dir: Path, outside: Pat
     assert all_files(outside) == []
 
 
-def test_write_into_missing_output_dir_fails(tmp_path: Path) -> None:
+def test_write_creates_a_missing_output_dir(tmp_path: Path) -> None:
+    assert write_if_changed(tmp_path / "public" / "feeds", "a/feed.xml", RSS) is True
+    assert (tmp_path / "public" / "feeds" / "a" / "feed.xml").read_bytes() == RSS
+
+
+def test_write_fails_when_output_dir_is_a_file(tmp_path: Path) -> None:
+    (tmp_path / "public").write_bytes(b"not a folder")
     with pytest.raises(PublishError, match="output folder"):
-        write_if_changed(tmp_path / "nope", "feed.xml", RSS)
+        write_if_changed(tmp_path / "public", "feed.xml", RSS)
+    assert (tmp_path / "public").read_bytes() == b"not a folder"
 
 
 def test_write_failing_rename_leaves_old_file_and_no_temp(output_dir: Path,
