@@ -97,7 +97,12 @@ def discover_links(html: str, base_url: str, *, selector: Selector | None = None
     root = parse_document(html, base_url)
     base = effective_base(root, base_url)
     if selector is not None:
-        return _selected_links(root, base, selector, zone, now)[:max_links]
+        selected = _selected_links(root, base, selector, zone, now)
+        if not selected:
+            # The site changed its markup: say so instead of publishing an empty section.
+            raise DiscoverError(f"no credible list of article links on {base_url}: "
+                                f"selector {selector.expression!r} matched no links")
+        return selected[:max_links]
     scripts = script_texts(root)
     drop_invisible(root)
     ranked = _rank(root, base, base_url, zone, now)
@@ -109,7 +114,8 @@ def discover_links(html: str, base_url: str, *, selector: Selector | None = None
     if from_data:
         return from_data[:max_links]
     why = "no repeated run of headline links" if not ranked else (
-        f"best run {ranked[0].container} scored {ranked[0].score:.1f} < {MIN_CREDIBLE_SCORE}")
+        f"best run {ranked[0].container} is too weak (score {ranked[0].score:.1f}"
+        f"{'; ' + '; '.join(ranked[0].reasons) if ranked[0].reasons else ''})")
     raise DiscoverError(f"no credible list of article links on {base_url}: {why}")
 
 
@@ -247,7 +253,7 @@ def _score(group: _Group, facts: _PageFacts) -> Candidate | None:
         units_sum += headline.units
         short += headline.units < HEADLINE_UNITS
         links.append(Link(url=headline.url, title=headline.text, published=published,
-                          container=container_path, score=round(value, 3)))
+                          container=container_path))
     if len(links) < MIN_ITEMS:
         return None
     chrome, reasons = chrome_factor(group.container)

@@ -159,10 +159,10 @@ def test_selector_returns_matched_links_absolute_and_deduplicated_in_page_order(
     assert [link.url for link in direct] == ["https://elsewhere.example.org/x.html"]
 
 
-def test_selector_that_matches_nothing_returns_no_links() -> None:
-    links = discover_links(read_page("gov_notice.html"), PAGES["gov_notice.html"]["base_url"], zone=ZONE,
-                           now=NOW, selector=compile_selector("div.no-such-list li"))
-    assert links == []
+def test_selector_that_matches_nothing_raises_naming_the_selector() -> None:
+    with pytest.raises(DiscoverError, match=r"div\.no-such-list li"):
+        discover_links(read_page("gov_notice.html"), PAGES["gov_notice.html"]["base_url"], zone=ZONE,
+                       now=NOW, selector=compile_selector("div.no-such-list li"))
 
 
 def test_explain_candidates_ranks_the_main_list_first() -> None:
