@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_CONFIG = 78  # EX_CONFIG from sysexits.h; the unit lists it in RestartPreventExitStatus=
+_MAX_POLL_THREADS = 256  # ceiling on fetch.concurrency in practice; threads only start when needed
 
 
 class DueStore(Protocol):
@@ -132,6 +133,12 @@ def _describe(report: SectionReport) -> str:
     return f"ok, {report.new_items} new"
 
 
+def _format_delay(delay: timedelta) -> str:
+    seconds = max(0, round(delay.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}h{rest // 60:02d}m" if hours else f"{rest // 60}m{rest % 60:02d}s"
+
+
 class Daemon:
     """One run of the loop. Not reusable: make a new one per run."""
 
@@ -151,9 +158,10 @@ class Daemon:
         self._in_flight: dict[str, _InFlight] = {}
         self._last = "none yet"
         self._next_watchdog = 0.0
-        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
-        self._pool_size = 0
-        self._retired_pools: list[concurrent.futures.ThreadPoolExecutor] = []
+        # Threads start on demand; the loop itself keeps in-flight polls at fetch.concurrency,
+        # so a reload can change that number without replacing the pool.
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=_MAX_POLL_THREADS, thread_name_prefix="feedd-poll")
         self._closed = False
 
     @property
@@ -228,7 +236,6 @@ class Daemon:
                 due[key] = (self._stored_due(key) if starting else None) or now
         self._failures = {k: n for k, n in self._failures.items() if k in sections}
         self._config, self._poller, self._sections, self._due = config, poller, sections, due
-        self._resize_pool(config.fetch.concurrency)
 
     def _stored_due(self, key: str) -> datetime | None:
         try:
@@ -236,17 +243,6 @@ class Daemon:
         except StoreError as exc:
             log.warning("cannot read next due time of %s, polling it now: %s", key, exc)
             return None
-
-    def _resize_pool(self, workers: int) -> None:
-        if self._executor is not None and self._pool_size == workers:
-            return
-        if self._executor is not None:
-            # Running polls finish on the old pool; their futures stay tracked in _in_flight.
-            self._executor.shutdown(wait=False)
-            self._retired_pools.append(self._executor)
-        self._executor = concurrent.futures.ThreadPoolExecutor(
-            max_workers=workers, thread_name_prefix="feedd-poll")
-        self._pool_size = workers
 
     def _reload(self) -> None:
         notifier = self._deps.notifier
@@ -268,7 +264,7 @@ class Daemon:
     # --- polling --------------------------------------------------------------------
 
     def _start_due(self) -> None:
-        assert self._config is not None and self._poller is not None and self._executor is not None
+        assert self._config is not None and self._poller is not None
         now = self._deps.clock()
         busy_hosts = {flight.host for flight in self._in_flight.values()}
         waiting = sorted((when, key) for key, when in self._due.items()
@@ -293,20 +289,20 @@ class Daemon:
 
     def _record(self, outcome: PollOutcome) -> None:
         report, key = outcome.report, outcome.section.key
-        section = self._sections.get(key)
-        failures = 0 if report.listing_ok else self._failures.get(key, 0) + 1
-        log.info("poll %s: %s; links=%d new=%d failed_articles=%d in %.1fs",
-                 key, _describe(report), report.links_found, report.new_items,
-                 len(report.failed_articles), outcome.seconds)
         self._last = f"{key} {_describe(report)}"
+        section = self._sections.get(key)
         if section is None:
-            return  # removed by a reload while it ran
+            log.info("poll %s: %s (section removed by a reload meanwhile)", key, _describe(report))
+            return
+        failures = 0 if report.listing_ok else self._failures.get(key, 0) + 1
         self._failures[key] = failures
         now = self._deps.clock()
         when = next_due_time(now, section.interval, failures, self._deps.policy, self._deps.random())
         self._due[key] = when
-        if failures > 1:
-            log.warning("%s failed %d times in a row; next try in %s", key, failures, when - now)
+        log.log(logging.INFO if report.listing_ok else logging.WARNING,
+                "poll %s: %s; links=%d new=%d failed_articles=%d failures_in_a_row=%d in %.1fs; next in %s",
+                key, _describe(report), report.links_found, report.new_items, len(report.failed_articles),
+                failures, outcome.seconds, _format_delay(when - now))
         try:
             self._deps.due_store.set_next_due(key, when)
         except StoreError as exc:
@@ -333,31 +329,23 @@ class Daemon:
     def _wait(self, seconds: float) -> None:
         readable, _, _ = select.select([self._wake_read], [], [], seconds)
         if readable:
-            self._drain_wakes()
-
-    def _drain_wakes(self) -> None:
-        try:
-            while os.read(self._wake_read, 512):
-                pass
-        except BlockingIOError:
-            pass
+            with contextlib.suppress(BlockingIOError):
+                while os.read(self._wake_read, 512):
+                    pass
 
     def _ping_watchdog(self) -> None:
         interval = self._deps.notifier.watchdog_interval
         if interval is None or time.monotonic() < self._next_watchdog:
             return
-        stuck = self._stuck_polls()
+        limit = self._deps.policy.stuck_after.total_seconds()
+        now = time.monotonic()
+        stuck = [key for key, flight in self._in_flight.items() if now - flight.started > limit]
         if stuck:
             # No ping: if the poll never returns, systemd's watchdog restarts the service.
             log.warning("withholding watchdog ping: polls running too long: %s", ", ".join(stuck))
         else:
             self._deps.notifier.watchdog()
-        self._next_watchdog = time.monotonic() + interval
-
-    def _stuck_polls(self) -> list[str]:
-        limit = self._deps.policy.stuck_after.total_seconds()
-        now = time.monotonic()
-        return [key for key, flight in self._in_flight.items() if now - flight.started > limit]
+        self._next_watchdog = now + interval
 
     def _status_text(self) -> str:
         failing = sum(1 for n in self._failures.values() if n > 0)
@@ -380,9 +368,7 @@ class Daemon:
         concurrent.futures.wait([flight.future for flight in self._in_flight.values()])
         self._collect_finished()
         # Joining the workers also waits for their done-callbacks, which write to the wake pipe.
-        for pool in [*self._retired_pools, self._executor]:
-            if pool is not None:
-                pool.shutdown(wait=True)
+        self._executor.shutdown(wait=True)
         log.info("stopped")
 
     def close(self) -> None:

@@ -254,6 +254,33 @@ def test_daemon_sends_ready_watchdog_status_and_stopping_to_notify_socket(short_
     assert lines.index("STOPPING=1") > max(i for i, line in enumerate(lines) if line == "WATCHDOG=1")
 
 
+def test_watchdog_pings_stop_while_a_poll_hangs_and_resume_after_it(short_dir: Path) -> None:
+    config_path = write_config(short_dir / "feedd.yaml", [("xinhua", "politics", "http://a.test/p/")])
+    listener = NotifyListener(str(short_dir / "notify.sock"))
+    notifier = Notifier.from_environment({"NOTIFY_SOCKET": listener.address, "WATCHDOG_USEC": "100000"})
+    poller = RecordingPoller(threading.Event(), page_seconds=0.1, pages=8)
+    deps = make_deps(lambda: load_config(config_path), poller, DictDueStore(), notifier,
+                     policy=SchedulePolicy(max_wait=0.2, stuck_after=timedelta(seconds=0.2)))
+    counts: dict[str, int] = {}
+
+    def script() -> None:
+        wait_until(lambda: poller.count("xinhua/politics") == 1)
+        time.sleep(0.35)  # the poll is now "stuck"
+        counts["stuck_from"] = listener.lines().count("WATCHDOG=1")
+        time.sleep(0.3)
+        counts["stuck_to"] = listener.lines().count("WATCHDOG=1")
+        wait_until(lambda: poller.calls[0].ended > 0)
+        wait_until(lambda: listener.lines().count("WATCHDOG=1") >= counts["stuck_to"] + 2, timeout=1)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    try:
+        run_with_driver(deps, script)
+    finally:
+        listener.close()
+    assert counts["stuck_from"] >= 1
+    assert counts["stuck_to"] == counts["stuck_from"]
+
+
 def test_notifier_reaches_abstract_namespace_socket() -> None:
     listener = NotifyListener(f"@feedd-test-{os.getpid()}-{time.monotonic_ns()}")
     try:
