@@ -26,7 +26,7 @@ from feedd.extract import extract_article
 from feedd.fetch import Access, Fetcher
 from feedd.models import Article, Link, NotModified, SectionReport
 from feedd.notify import Notifier
-from feedd.pipeline import PipelineDeps, poll_section
+from feedd.pipeline import PipelineDeps, poll_section, prepare_output, publish_overview
 from feedd.store import Store
 
 EXIT_CONFIG = 78
@@ -99,16 +99,24 @@ class _Runtime:
 
 
 def _open_runtime(config: Config) -> _Runtime:
+    prepare_output(config)
     return _Runtime(store=Store.open(config.state_path), fetcher=Fetcher(config.fetch), stop=threading.Event())
 
 
-def _poller(runtime: _Runtime, config: Config,
-            on_article: Callable[[str], None] = lambda _url: None) -> Poller:
-    deps = PipelineDeps(config=config, fetcher=runtime.fetcher, store=runtime.store, clock=now_utc,
+def _pipeline_deps(runtime: _Runtime, config: Config, on_article: Callable[[str], None]) -> PipelineDeps:
+    return PipelineDeps(config=config, fetcher=runtime.fetcher, store=runtime.store, clock=now_utc,
                         should_stop=runtime.stop.is_set, on_article=on_article)
 
+
+def _poller(runtime: _Runtime, config: Config,
+            on_article: Callable[[str], None] = lambda _url: None, *, publish_each: bool = True) -> Poller:
+    deps = _pipeline_deps(runtime, config, on_article)
+
     def poll(section: SectionConfig) -> SectionReport:
-        return poll_section(section, deps)
+        report = poll_section(section, deps)
+        if publish_each:
+            publish_overview(deps)
+        return report
 
     return poll
 
@@ -139,8 +147,9 @@ def _cmd_once(args: argparse.Namespace) -> int:
     runtime = _open_runtime(config)
     progress = _Progress(sys.stderr, total_sections=len(sections))
     try:
-        poll = _poller(runtime, config, on_article=progress.article_done)
-        reports = _poll_by_host(sections, poll, config.fetch.concurrency, progress)
+        deps = _pipeline_deps(runtime, config, progress.article_done)
+        reports = _poll_by_host(sections, partial(poll_section, deps=deps), config.fetch.concurrency, progress)
+        publish_overview(deps)
     finally:
         progress.finish()
         runtime.fetcher.close()

@@ -299,8 +299,8 @@ def _source(r: _Reader, raw: Any, key: str, defaults: dict[str, Any]) -> SourceC
     source_id = r.slug(data["id"], _join(key, "id"))
     name = r.text(data.get("name", source_id), _join(key, "name"))
     inherited: dict[str, tuple[Any, str]] = {k: (v, _join("defaults", k)) for k, v in defaults.items()}
-    for name in _DEFAULT_KEYS & data.keys():
-        inherited[name] = (data[name], _join(key, name))
+    for setting in _DEFAULT_KEYS & data.keys():
+        inherited[setting] = (data[setting], _join(key, setting))
     zone_value, zone_key = inherited.get("timezone", ("UTC", _join(key, "timezone")))
     zone = r.zone(zone_value, zone_key)
     article = _article_rules(r, data["article"], _join(key, "article")) if "article" in data else None

@@ -18,12 +18,14 @@ from feedd.config import Config, SectionConfig
 from feedd.decode import decode_html
 from feedd.discover import discover_links
 from feedd.errors import (
+    BlockedDestinationError,
     DecodeError,
     DiscoverError,
     ExtractError,
     FetchError,
     PublishError,
     RenderError,
+    RobotsDisallowedError,
     StoreError,
 )
 from feedd.extract import extract_article
@@ -61,7 +63,8 @@ class _Listing:
 
 
 def poll_section(section: SectionConfig, deps: PipelineDeps) -> SectionReport:
-    """Poll one section; never raises for a page or source failure."""
+    """Poll one section; never raises for a page or source failure. The overview files
+    (feeds.opml, index.html) are the caller's to publish, once per batch of polls."""
     started = deps.clock()
     access = Access(deps.config.allow_private_networks, frozenset(section.allow_hosts))
     try:
@@ -70,20 +73,27 @@ def poll_section(section: SectionConfig, deps: PipelineDeps) -> SectionReport:
         error = f"listing {section.url}: {exc}"
         log.warning("%s: %s", section.key, error)
         _record_poll(deps, section.key, started, error)
-        _publish_overview(deps)
         return SectionReport(key=section.key, listing_ok=False, error=error)
-    new_items, failed = (0, ()) if listing.not_modified else _read_new_articles(section, deps, access, listing)
-    if not failed and not listing.not_modified:
-        # Validators are kept only once every article of this listing is in, so a failed
-        # article is retried on the next poll instead of hiding behind a 304.
-        deps.store.record_page_success(section.url, listing.etag, listing.last_modified)
+    outcome = _ArticleOutcome(0, (), False)
+    if not listing.not_modified:
+        outcome = _read_new_articles(section, deps, access, listing)
+        if not outcome.retry_listing:
+            # Validators are kept only when no article failed for a passing reason, so such an
+            # article is retried on the next poll instead of hiding behind a 304.
+            deps.store.record_page_success(section.url, listing.etag, listing.last_modified)
     written, publish_error = _publish_section(section, deps)
     _record_poll(deps, section.key, started, publish_error)
-    _publish_overview(deps)
     return SectionReport(
         key=section.key, listing_ok=publish_error is None, not_modified=listing.not_modified,
-        links_found=len(listing.links), new_items=new_items, failed_articles=failed,
+        links_found=len(listing.links), new_items=outcome.added, failed_articles=outcome.failed,
         feeds_written=written, error=publish_error)
+
+
+@dataclass(frozen=True)
+class _ArticleOutcome:
+    added: int
+    failed: tuple[str, ...]
+    retry_listing: bool  # an article failed for a reason that may pass by the next poll
 
 
 def _read_listing(section: SectionConfig, deps: PipelineDeps, access: Access) -> _Listing:
@@ -99,11 +109,12 @@ def _read_listing(section: SectionConfig, deps: PipelineDeps, access: Access) ->
 
 
 def _read_new_articles(section: SectionConfig, deps: PipelineDeps, access: Access,
-                       listing: _Listing) -> tuple[int, tuple[str, ...]]:
+                       listing: _Listing) -> _ArticleOutcome:
     by_id = {item_id_for(link.url): link for link in listing.links}
     known = deps.store.known_item_ids(section.key, by_id)
     added = 0
     failed: list[str] = []
+    retry_listing = False
     for item_id, link in by_id.items():
         if item_id in known or not _due_for_retry(deps, link.url):
             continue
@@ -115,13 +126,22 @@ def _read_new_articles(section: SectionConfig, deps: PipelineDeps, access: Acces
         except (FetchError, DecodeError, ExtractError) as exc:
             _record_article_failure(deps, link.url, exc)
             failed.append(f"{link.url}: {exc}")
+            retry_listing = retry_listing or _is_passing(exc)
             continue
         finally:
             deps.on_article(link.url)
         deps.store.add_item(section.key, article, deps.clock())
         deps.store.record_page_success(link.url, None, None)
         added += 1
-    return added, tuple(failed)
+    return _ArticleOutcome(added, tuple(failed), retry_listing)
+
+
+def _is_passing(exc: Exception) -> bool:
+    """Transport failures, 5xx and 429 may pass by themselves; robots, 404, 410 and
+    unreadable pages will not, and are retried on their own back-off instead."""
+    if not isinstance(exc, FetchError) or isinstance(exc, RobotsDisallowedError | BlockedDestinationError):
+        return False
+    return exc.status is None or exc.status == 429 or exc.status >= 500
 
 
 def _read_article(section: SectionConfig, deps: PipelineDeps, access: Access, link: Link) -> Article:
@@ -158,7 +178,8 @@ def _record_article_failure(deps: PipelineDeps, url: str, exc: Exception) -> Non
     state = deps.store.page_state(url)
     failures = state.failures + 1 if state else 1
     next_try = None
-    if status == 404 or isinstance(exc, ExtractError | DecodeError):
+    permanent = (ExtractError, DecodeError, RobotsDisallowedError, BlockedDestinationError)
+    if status == 404 or isinstance(exc, permanent):
         next_try = deps.clock() + min(MAX_ARTICLE_BACKOFF, timedelta(minutes=2 ** failures))
     elif isinstance(exc, FetchError) and exc.retry_after:
         next_try = deps.clock() + timedelta(seconds=exc.retry_after)
@@ -210,7 +231,15 @@ def section_statuses(config: Config, store: Store) -> list[SectionStatus]:
     return statuses
 
 
-def _publish_overview(deps: PipelineDeps) -> None:
+def prepare_output(config: Config) -> None:
+    """Create the output folder on first use; its absence is not a user error."""
+    try:
+        config.output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        log.error("cannot create the output folder %s: %s", config.output_dir, exc)
+
+
+def publish_overview(deps: PipelineDeps) -> None:
     """feeds.opml and index.html, both derived from the config and the store."""
     config = deps.config
     with deps.publish_lock:
