@@ -73,6 +73,27 @@ def gerapy_runner() -> Callable[[str, str], list[str]] | None:
     return run
 
 
+def print_article_refusals() -> None:
+    """Article pages should raise DiscoverError: their related-news boxes are not a listing."""
+    for corpus in ("gne", "chinese-web-content-extraction-dataset", "magic-html-benchmark"):
+        truth = CORPUS / corpus / "ground_truth.json"
+        if not truth.exists():
+            continue
+        records = [r for r in json.loads(truth.read_text(encoding="utf-8"))
+                   if str(r.get("page_type", "article")).startswith("article")]
+        refused = 0
+        for record in records:
+            raw = (CORPUS / corpus / record["file"]).read_bytes()
+            try:
+                html = raw.decode(record.get("encoding") or "utf-8", "replace")
+            except LookupError:
+                html = raw.decode("utf-8", "replace")
+            url = record.get("url") or ""
+            refused += not run_feedd(html, url if url.startswith("http") else "https://www.example.com/")
+        print(f"article pages refused in {corpus}: {refused}/{len(records)}")
+    print()
+
+
 def main(verbose: bool) -> int:
     labels: dict[str, list[str]] = json.loads((LISTINGS / "labels.json").read_text(encoding="utf-8"))
     pages: dict[str, dict[str, str]] = json.loads((LISTINGS / "pages.json").read_text(encoding="utf-8"))
@@ -104,6 +125,7 @@ def main(verbose: bool) -> int:
             for url in sorted(set(expected) - set(found))[:10]:
                 print(f"    missing {url}")
     print()
+    print_article_refusals()
     for label, scores in totals.items():
         if scores:
             precision = sum(s.precision for s in scores) / len(scores)
