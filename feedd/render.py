@@ -10,6 +10,7 @@ import html
 import json
 import logging
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -36,6 +37,10 @@ GENERATOR = "feedd"
 _URI_SAFE = ";/?:@&=+$,-_.!~*'()%#"
 _TITLE_FALLBACK_CHARS = 80
 _DECODING_DEBRIS = re.compile("[\x80-\x9f\ufffd]")
+# feedgen formats RSS dates by saving the process locale, switching to "C" and restoring it.
+# Two sections rendering at once on poll threads could restore each other's "C" for good;
+# this lock only serialises that swap, it guards no data.
+_FEEDGEN_LOCALE_LOCK = threading.Lock()
 _CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
 _ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 
@@ -69,7 +74,8 @@ def render_feeds(meta: FeedMeta, items: Sequence[StoredItem]) -> RenderedFeeds:
     entries = [_prepare(meta, item) for item in items]
     updated = max((entry.time for entry in entries), default=EMPTY_FEED_TIME)
     try:
-        rss = _generator(meta, entries, updated, "rss").rss_str(pretty=True)
+        with _FEEDGEN_LOCALE_LOCK:
+            rss = _generator(meta, entries, updated, "rss").rss_str(pretty=True)
         atom = _generator(meta, entries, updated, "atom").atom_str(pretty=True)
     except (ValueError, TypeError, etree.LxmlError) as error:
         raise RenderError(f"{meta.key}: feedgen refused the feed: {error}") from error

@@ -7,9 +7,11 @@ import functools
 import html
 import http.server
 import json
+import locale
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -132,6 +134,14 @@ def test_render_same_input_gives_same_bytes() -> None:
     first = render_feeds(META, sample_items())
     second = render_feeds(META, sample_items())
     assert first == second
+
+
+def test_render_on_parallel_threads_gives_same_bytes_and_keeps_the_locale() -> None:
+    before = locale.setlocale(locale.LC_ALL)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: render_feeds(META, sample_items()), range(24)))
+    assert all(result == results[0] for result in results)
+    assert locale.setlocale(locale.LC_ALL) == before
 
 
 def test_render_build_date_is_newest_item_time_not_now(feeds: RenderedFeeds) -> None:
