@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -37,6 +37,26 @@ class FetchSettings:
     max_links: int  # cap on links taken from one listing
 
 
+ListingKind = Literal["html", "json", "feed", "sitemap"]
+
+
+@dataclass(frozen=True)
+class ListingSpec:
+    """Where a section's article links come from when it is not the HTML of `url`.
+
+    json: `items` is the dotted path to the array of items (empty for the root), `link`,
+    `title` and `time` are keys (dotted paths) inside each item. feed: an RSS or Atom feed.
+    sitemap: a sitemap or Google News sitemap.
+    """
+
+    kind: ListingKind
+    url: str  # what is fetched; defaults to the section's url
+    items: str = ""
+    link: str = "url"
+    title: str = "title"
+    time: str | None = None
+
+
 @dataclass(frozen=True)
 class SectionConfig:
     """One section page of one source: what becomes one feed (in three formats)."""
@@ -53,6 +73,7 @@ class SectionConfig:
     article: ArticleRules | None
     pages: int
     allow_hosts: tuple[str, ...]
+    listing: ListingSpec | None = None  # None: the HTML of `url`
 
     @property
     def key(self) -> str:
@@ -105,7 +126,10 @@ _TOP_KEYS = {
 _DEFAULT_KEYS = {"interval", "keep_items", "timezone", "pages"}
 _SOURCE_KEYS = {"id", "name", "timezone", "interval", "keep_items", "pages", "allow_hosts", "article",
                 "sections"}
-_SECTION_KEYS = {"id", "title", "url", "links", "article", "interval", "keep_items", "timezone", "pages"}
+_SECTION_KEYS = {"id", "title", "url", "links", "article", "interval", "keep_items", "timezone", "pages",
+                 "listing"}
+_LISTING_KEYS = {"type", "url", "items", "link", "title", "time"}
+_LISTING_KINDS: dict[str, ListingKind] = {"html": "html", "json": "json", "feed": "feed", "sitemap": "sitemap"}
 _ARTICLE_KEYS = {"title", "published", "source", "author", "content", "remove"}
 
 
@@ -355,7 +379,28 @@ def _section(r: _Reader, raw: Any, key: str, ctx: _SourceContext) -> SectionConf
         article=_article_rules(r, data["article"], article_key) if "article" in data else ctx.article,
         pages=int(r.number(*setting("pages", 1), minimum=1, integer=True)),
         allow_hosts=ctx.allow_hosts,
+        listing=_listing(r, data["listing"], _join(key, "listing"), data["url"]) if "listing" in data else None,
     )
+
+
+def _listing(r: _Reader, raw: Any, key: str, section_url: str) -> ListingSpec:
+    data = r.mapping(raw, key, _LISTING_KEYS)
+    kind_name = r.text(data.get("type", "html"), _join(key, "type"))
+    kind = _LISTING_KINDS.get(kind_name)
+    if kind is None:
+        raise r.fail(_join(key, "type"), f"unknown listing type {kind_name!r} (use html, json, feed or sitemap)")
+    url = r.url(data["url"], _join(key, "url")) if "url" in data else section_url
+    if kind != "json":
+        extra = sorted({"items", "link", "title", "time"} & data.keys())
+        if extra:
+            raise r.fail(_join(key, extra[0]), f"only a json listing takes {extra[0]!r}")
+        return ListingSpec(kind=kind, url=url)
+    items = str(data.get("items", "")).strip()
+    return ListingSpec(
+        kind=kind, url=url, items=items,
+        link=r.text(data.get("link", "url"), _join(key, "link")),
+        title=r.text(data.get("title", "title"), _join(key, "title")),
+        time=r.text(data["time"], _join(key, "time")) if "time" in data else None)
 
 
 def _article_rules(r: _Reader, raw: Any, key: str) -> ArticleRules:
