@@ -123,9 +123,14 @@ def _read_new_articles(section: SectionConfig, deps: PipelineDeps, access: Acces
             break
         try:
             article = _read_article(section, deps, access, link)
+        except RobotsDisallowedError as exc:
+            # Not a failure of the page: the site asks us not to read it, so it is left out.
+            _record_article_failure(deps, link.url, exc)
+            continue
         except (FetchError, DecodeError, ExtractError) as exc:
             _record_article_failure(deps, link.url, exc)
-            failed.append(f"{link.url}: {exc}")
+            text = str(exc)
+            failed.append(text if text.startswith(link.url) else f"{link.url}: {text}")
             retry_listing = retry_listing or _is_passing(exc)
             continue
         finally:
@@ -173,7 +178,10 @@ def _due_for_retry(deps: PipelineDeps, url: str) -> bool:
 
 
 def _record_article_failure(deps: PipelineDeps, url: str, exc: Exception) -> None:
-    log.warning("article %s failed: %s", url, exc)
+    if isinstance(exc, RobotsDisallowedError):
+        log.info("article %s skipped: disallowed by robots.txt", url)
+    else:
+        log.warning("article %s failed: %s", url, exc)
     status = exc.status if isinstance(exc, FetchError) else None
     state = deps.store.page_state(url)
     failures = state.failures + 1 if state else 1
