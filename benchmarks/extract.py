@@ -75,8 +75,10 @@ def load_cases(corpus: Path = CORPUS) -> list[Case]:
 
 def _case(record: dict[str, Any], name: str, folder: Path, note: dict[str, Any] | None) -> Case:
     lang = str(record.get("lang") or "")[:2].lower()
+    if note is not None and lang in ("zh", ""):
+        lang = "zh"
     case = Case(path=folder / record["file"], url=record.get("url") or "http://example.invalid/article",
-                lang="zh" if note is not None else lang, corpus=name, utc_dates=name == "postlight-parser")
+                lang=lang, corpus=name, utc_dates=name == "postlight-parser")
     fields = set(record.get("gt_fields") or ())
     for key in ("title", "author"):
         if key in fields:

@@ -13,18 +13,19 @@ from dataclasses import dataclass
 
 from feedd.extract_page import PageFacts, Segment, json_ld_values, meta_value, normalise_space
 
-_STOP = (r"(?=\s*(?:来源|稿源|出处|作者|记者|编辑|责编|责任编辑|选稿|发布|时间|日期|浏览|阅读|点击|字号|字体|"
-         r"分享|评论|打印|关闭|摄影|通讯员|审核|校对|监制|$|\d{4}[-年/.]))")
+_STOP = (r"(?=\s*(?:来源|來源|稿源|出处|作者|记者|記者|编辑|編輯|责编|责任编辑|选稿|发布|时间|日期|浏览|阅读|点击|"
+         r"字号|字体|分享|评论|打印|关闭|摄影|通讯员|审核|校对|监制|$|\d{4}[-年/.]))")
 _NAME_CHARS = r"[^\s:：|｜,，;；。()（）【】\[\]<>]"
 _NAME_RUN = rf"(?P<value>{_NAME_CHARS}{{1,40}}(?:[ 、,，/]{_NAME_CHARS}{{1,20}}){{0,4}})"
 SOURCE_LABEL = re.compile(
-    r"(?P<before>.{0,3}?)(?:稿件来源|本文来源|文章来源|新闻来源|信息来源|来源于|来源|稿源|出处|来自)\s*[:：]\s*"
+    r"(?P<before>.{0,3}?)(?:稿件来源|本文来源|文章来源|新闻来源|信息来源|来源于|来源|來源|稿源|出处|來自|来自)"
+    r"\s*[:：]\s*[\[【(（]?\s*"
     + _NAME_RUN)
 AUTHOR_LABEL = re.compile(
-    r"(?:作\s*者|记\s*者|撰\s*文|撰\s*稿|文\s*[/／|]|文\s*[:：]|\bBy\b|\bVon\b|\bAutor(?:in)?\b)\s*[:：]?\s*"
+    r"(?:作\s*者|[记記]\s*者|撰\s*文|撰\s*稿|文\s*[/／|]|文\s*[:：]|\bBy\b|\bVon\b|\bAutor(?:in)?\b)\s*[:：]?\s*"
     + _NAME_RUN)
 EDITOR_LABEL = re.compile(
-    r"(?:责任编辑|责编|值班编辑|编辑|选稿|Editor)\s*[:：]\s*"
+    r"(?:责任编辑|責任編輯|责编|值班编辑|编辑|編輯|选稿|Editor)\s*[:：]\s*"
     r"(?P<value>[^\s:：|｜,，;；。()（）【】\[\]<>]{1,30}(?:[ 、,，][A-Za-z]{1,3}\d{2,6}(?![\w]))?"
     r"(?:[、,，][^\s:：|｜,，;；。()（）【】\[\]<>]{2,12}(?:\s[A-Za-z]{1,3}\d{2,6})?)*)")
 _CREDIT_BEFORE = re.compile(r"(图片|图|照片|视频|素材|摄影|[(（])\s*$")
@@ -36,7 +37,17 @@ _SOURCE_CLASS = re.compile(r"source|media[-_]?name|from|origin|laiyuan|ly\b", re
 _AUTHOR_CLASS = re.compile(r"author|byline|writer|zuozhe", re.IGNORECASE)
 _AUTHOR_META = ("author", "article:author", "dc.creator", "sailthru.author", "parsely-author", "byl",
                 "og:article:author", "twitter:creator")
-_JUNK_NAME = re.compile(r"^(?:http|www\.|@)|[<>{}=]|^\d+$")
+_JUNK_NAME = re.compile(r"^(?:http|www\.|@)|[<>{}=:：]|^\d+$|\d{1,2}:\d{2}")
+# Words of page furniture that sit next to a dateline but name no outlet.
+_FURNITURE = re.compile(
+    r"分享|字号|字体|打印|收藏|评论|回复|阅读|浏览|关注|举报|纠错|本文|链接|扫码|手机|客户端|订阅|点赞|转发|"
+    r"大|中|小|默认|播报|听新闻|^A[+-]?$|星期|[周週][一二三四五六日]|原创|作者|编辑|记者|更新|查看|功能")
+_WIRE_DATELINE = re.compile(r"^\s*[据據]?\s*(?P<value>[\u4e00-\u9fff]{2,6}?(?:社|网|網|台|报|報))"
+                            r"[\u4e00-\u9fff]{0,8}\d{0,2}月?\d{0,2}日?\s*[电電讯訊]")
+_OUTLET = re.compile(
+    r"(报|報|网|網|社|台|刊|新闻|新聞|消息|参考|频道|在线|传媒|媒体|日报|晚报|时报|周刊|杂志|中心|局|部|委|厅|办|"
+    r"政府|发布|头条|财经|之声|之春|季刊|学报|Times|News|Post|Daily|Journal|Reuters|Press|Herald|Agency)$")
+_DATE_PREFIX = re.compile(r"^[\d\s:：年月日/.\-]+")
 _BY_PREFIX = re.compile(r"^\s*(?:by|von|par|por|text|作者|记者)\s*[:：]?\s*", re.IGNORECASE)
 
 
@@ -47,10 +58,12 @@ class Byline:
     editor: str | None
 
 
-def read_byline(facts: PageFacts, header: Sequence[Segment], footer: Sequence[Segment]) -> Byline:
-    """Source, author and editor from the header byline, marked elements, meta tags and the footer."""
+def read_byline(facts: PageFacts, header: Sequence[Segment], footer: Sequence[Segment],
+                opening: Sequence[Segment] = ()) -> Byline:
+    """Source, author and editor from the header byline, marked elements, meta tags and the footer;
+    `opening` is the body's first lines, where a wire dateline ('新华社北京5月20日电') names the source."""
     editor = _first(EDITOR_LABEL, [header, footer, facts.segments])
-    source = _source(facts, header, footer)
+    source = _source(facts, header, footer, opening)
     author = _author(facts, header, footer, editor)
     return Byline(source=source, author=author, editor=editor)
 
@@ -73,18 +86,27 @@ def _first(pattern: re.Pattern[str], regions: Sequence[Sequence[Segment]]) -> st
     return None
 
 
-def _source(facts: PageFacts, header: Sequence[Segment], footer: Sequence[Segment]) -> str | None:
+def _source(facts: PageFacts, header: Sequence[Segment], footer: Sequence[Segment],
+            opening: Sequence[Segment]) -> str | None:
     for region in (header, footer):
         found = _labelled_source(_joined(region))
         if found:
             return found
-    marked = _marked_text(header, _SOURCE_CLASS)
-    if marked and _usable_source(marked):
-        return marked
     meta = meta_value(facts, "source", "article:source", "og:source", "contentsource", "citation_publisher")
     if meta and _usable_source(normalise_space(meta)):
         return normalise_space(meta)
-    return None
+    marked = _marked_text(header, _SOURCE_CLASS)
+    if marked and _looks_like_outlet(marked):
+        return marked
+    beside = _beside_dateline(header)
+    if beside:
+        return beside
+    for segment in opening:
+        wire = _WIRE_DATELINE.match(segment.text)
+        if wire and _usable_source(wire.group("value")):
+            return wire.group("value")
+    anywhere = _labelled_source(_joined(segment for segment in facts.segments if segment.element.tag != "a"))
+    return anywhere if anywhere and _looks_like_outlet(anywhere) else None
 
 
 def _labelled_source(text: str) -> str | None:
@@ -95,6 +117,28 @@ def _labelled_source(text: str) -> str | None:
         if _usable_source(value):
             return value
     return None
+
+
+def _beside_dateline(header: Sequence[Segment]) -> str | None:
+    """Portals (sina, sohu, qq, udn) print the outlet right after the time with no label."""
+    for index, segment in enumerate(header):
+        if not re.search(r"\d{4}[-/.年]\d{1,2}|\d{1,2}:\d{2}", segment.text):
+            continue
+        rest = _DATE_PREFIX.sub("", segment.text)
+        following = [rest] if rest != segment.text and rest else []
+        following += [item.text for item in header[index + 1: index + 2]]
+        for text in following:
+            value = _clean(text.split()[0]) if text.split() else ""
+            if _looks_like_outlet(value):
+                return value
+        return None
+    return None
+
+
+def _looks_like_outlet(value: str) -> bool:
+    """Unlabelled text counts as a source only when it is named like an outlet ('…报', '…网')."""
+    return (2 <= len(value) <= 20 and _usable_source(value) and not _FURNITURE.search(value)
+            and not re.search(r"\d", value) and bool(_OUTLET.search(value)))
 
 
 def _usable_source(value: str) -> bool:

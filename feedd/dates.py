@@ -80,6 +80,7 @@ _FORMS = (
     _form(r"(?<![\d年])(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日", "md"),
     _form(r"(?<![\d/.:-])(?P<month>[01]?\d)-(?P<day>[0-3]?\d)(?=\s+\d{1,2}:\d{2})", "md"),
 )
+_YEARED_FORMS = tuple(form for form in _FORMS if form.order != "md")
 _EPOCH = re.compile(r"^\s*(?P<seconds>1\d{9})(?P<millis>\d{3})?\s*$")
 _RELATIVE_UNITS = {"秒": 1, "分钟": 60, "分": 60, "小时": 3600, "时": 3600, "天": 86400, "周": 604800,
                    "second": 1, "minute": 60, "min": 60, "hour": 3600, "day": 86400, "week": 604800}
@@ -95,18 +96,28 @@ _JUST_NOW = re.compile(r"刚刚|just now", re.IGNORECASE)
 def parse_date(text: str, zone: tzinfo, now: datetime) -> Timestamp | None:
     """The first credible date in `text`, read in `zone` when it names none; None when absent."""
     try:
-        return _parse(text, zone, now)
+        return _parse(text, zone, now, _READERS)
     except (ValueError, OverflowError, TypeError, KeyError):
         return None
 
 
-def _parse(text: str, zone: tzinfo, now: datetime) -> Timestamp | None:
+def parse_dated(text: str, zone: tzinfo, now: datetime) -> Timestamp | None:
+    """Like parse_date, but only dates that print their year: no '4月20日', '昨天' or '5分钟前'.
+
+    Extraction tries these first, because a year-less date on a page is often a widget's."""
+    try:
+        return _parse(text, zone, now, _YEARED_READERS)
+    except (ValueError, OverflowError, TypeError, KeyError):
+        return None
+
+
+def _parse(text: str, zone: tzinfo, now: datetime, readers: tuple[_Reader, ...]) -> Timestamp | None:
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     cleaned = " ".join(text[:_MAX_TEXT].translate(_FULLWIDTH).split())
     if not cleaned:
         return None
-    for reader in _READERS:
+    for reader in readers:
         found = reader(cleaned, zone, now)
         if found is not None:
             return found if _plausible(found, now) else None
@@ -126,9 +137,17 @@ def _read_epoch(text: str, zone: tzinfo, now: datetime) -> Timestamp | None:
 
 
 def _read_written(text: str, zone: tzinfo, now: datetime) -> Timestamp | None:
+    return _leftmost(text, zone, now, _FORMS)
+
+
+def _read_yeared(text: str, zone: tzinfo, now: datetime) -> Timestamp | None:
+    return _leftmost(text, zone, now, _YEARED_FORMS)
+
+
+def _leftmost(text: str, zone: tzinfo, now: datetime, forms: tuple[_Form, ...]) -> Timestamp | None:
     """The leftmost written date of any form; a longer match wins a tie (it carries the time)."""
     best: tuple[int, int, re.Match[str], _Form] | None = None
-    for form in _FORMS:
+    for form in forms:
         for match in form.pattern.finditer(text):
             if _date_fields(match, form, zone, now) is None:
                 continue
@@ -246,6 +265,6 @@ def _read_relative(text: str, zone: tzinfo, now: datetime) -> Timestamp | None:
     return Timestamp(_in_zone(moment, zone), "minute")
 
 
-_READERS: tuple[Callable[[str, tzinfo, datetime], Timestamp | None], ...] = (
-    _read_epoch, _read_written, _read_relative,
-)
+_Reader = Callable[[str, tzinfo, datetime], Timestamp | None]
+_READERS: tuple[_Reader, ...] = (_read_epoch, _read_written, _read_relative)
+_YEARED_READERS: tuple[_Reader, ...] = (_read_epoch, _read_yeared)

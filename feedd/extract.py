@@ -59,9 +59,11 @@ def extract_article(html: str, url: str, *, zone: tzinfo, now: datetime,
     node = _rule_node(facts.root, rules.content)
     if node is None:
         node = _automatic_content(facts, measures)
-    footer = _footer(facts, node)
-    published = _published(facts, rules, title_index, zone, now)
-    byline = _byline(facts, rules, header, footer)
+    first, last = _span(facts.segments, node)
+    footer = list(facts.segments[max(0, last - 8): last + _FOOTER_SEGMENTS]) if last is not None else []
+    published = _published(facts, rules, title_index, first, zone, now)
+    opening = list(facts.segments[first: first + 3]) if first is not None else []
+    byline = _byline(facts, rules, header, footer, opening)
     content_html, text, images = _render(node, measures, title.text, url)
     if not title.text and not text:
         raise ExtractError(f"{url}: no title and no content found")
@@ -138,16 +140,11 @@ def _header(segments: Sequence[Segment], title_index: int | None) -> list[Segmen
     return window
 
 
-def _footer(facts: PageFacts, node: etree._Element) -> list[Segment]:
-    """The last lines of the body and what follows it, where '责任编辑' and '本文来源' sit."""
+def _span(segments: Sequence[Segment], node: etree._Element) -> tuple[int | None, int | None]:
+    """Indexes of the first and last text segments inside the body node."""
     inside = set(node.iter())
-    last = None
-    for index, segment in enumerate(facts.segments):
-        if segment.element in inside:
-            last = index
-    if last is None:
-        return []
-    return list(facts.segments[max(0, last - 8): last + _FOOTER_SEGMENTS])
+    shown = [index for index, segment in enumerate(segments) if segment.element in inside]
+    return (shown[0], shown[-1]) if shown else (None, None)
 
 
 def _automatic_content(facts: PageFacts, measures: dict[etree._Element, Measure]) -> etree._Element:
@@ -165,18 +162,19 @@ def _automatic_content(facts: PageFacts, measures: dict[etree._Element, Measure]
     return node
 
 
-def _published(facts: PageFacts, rules: ArticleRules, title_index: int | None, zone: tzinfo,
-               now: datetime) -> Timestamp | None:
+def _published(facts: PageFacts, rules: ArticleRules, title_index: int | None, content_start: int | None,
+               zone: tzinfo, now: datetime) -> Timestamp | None:
     shown = _rule_text(facts.root, rules.published)
     if shown is not None:
         found = parse_date(shown, zone, now)
         if found is not None:
             return found
-    return find_published(facts, title_index, zone, now)
+    return find_published(facts, title_index, content_start, zone, now)
 
 
-def _byline(facts: PageFacts, rules: ArticleRules, header: list[Segment], footer: list[Segment]) -> Byline:
-    automatic = read_byline(facts, header, footer)
+def _byline(facts: PageFacts, rules: ArticleRules, header: list[Segment], footer: list[Segment],
+            opening: list[Segment]) -> Byline:
+    automatic = read_byline(facts, header, footer, opening)
     source = _rule_text(facts.root, rules.source)
     author = _rule_text(facts.root, rules.author)
     return Byline(source=source or automatic.source, author=author or automatic.author,

@@ -56,7 +56,7 @@ def parse_page(raw: str, url: str) -> PageFacts:
     scripts = tuple(script.text or "" for script in root.iter("script"))
     json_ld = _collect_json_ld(root)
     title_node = root.find(".//title")
-    title_tag = normalise_space("".join(title_node.itertext())) if title_node is not None else ""
+    title_tag = normalise_space("".join(str(text) for text in title_node.itertext())) if title_node is not None else ""
     is_text_dump = _looks_like_text_dump(root)
     segments = _text_dump_segments(root) if is_text_dump else _collect_segments(root)
     return PageFacts(root=root, url=url, raw=raw, meta=meta, json_ld=json_ld, title_tag=title_tag,

@@ -8,10 +8,10 @@ reading of the same day refines an earlier one (a meta tag often gives only the 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from datetime import datetime, tzinfo
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta, tzinfo
 
-from feedd.dates import parse_date
+from feedd.dates import parse_date, parse_dated
 from feedd.extract_page import PageFacts, Segment, json_ld_values, meta_value
 from feedd.models import Timestamp
 
@@ -36,37 +36,48 @@ _URL_DATE = (
     re.compile(r"/(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)(?:/|_|\b)"),
     re.compile(r"[/_t](?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)[_/.]"),
 )
+_ABOVE_BODY = 25
 _HEADER_SEGMENTS = 40
 _HEADER_CHARS = 1500
 
 
-def find_published(facts: PageFacts, title_index: int | None, zone: tzinfo, now: datetime) -> Timestamp | None:
+def find_published(facts: PageFacts, title_index: int | None, content_start: int | None, zone: tzinfo,
+                   now: datetime) -> Timestamp | None:
     """The best-supported published time, or None when the page shows nothing credible."""
-    chosen: Timestamp | None = None
-    for candidate in _candidates(facts, title_index, zone, now):
-        if candidate is None:
-            continue
-        if chosen is None or _refines(candidate, chosen):
-            chosen = candidate
+    declared = [found for found in (_from_json_ld(facts, zone, now), _from_meta(facts, zone, now),
+                                    _from_time_element(facts, zone, now)) if found is not None]
+    shown = dateline(facts.segments, title_index, content_start, zone, now)
+    if not declared:
+        return shown or _from_scripts(facts, zone, now) or date_in_url(facts.url, zone, now)
+    chosen = declared[0]
+    for other in declared[1:]:
+        if _same_instant_in_local_zone(other, chosen):
+            chosen = other
+    if shown is not None and shown.day == chosen.day and _visible_wins(shown, chosen):
+        return shown
     return chosen
 
 
-def _candidates(facts: PageFacts, title_index: int | None, zone: tzinfo, now: datetime) -> list[Timestamp | None]:
-    """Each evidence reader in trust order; the lazy generator keeps later ones cheap."""
-    return [
-        _from_json_ld(facts, zone, now),
-        _from_meta(facts, zone, now),
-        _from_time_element(facts, zone, now),
-        dateline(facts.segments, title_index, zone, now),
-        _from_scripts(facts, zone, now),
-        date_in_url(facts.url, zone, now),
-    ]
+def _visible_wins(shown: Timestamp, declared: Timestamp) -> bool:
+    """On the same day, the time printed for readers wins over a machine-readable one, unless the
+    machine's is the same minute with seconds added (or the page shows no time at all)."""
+    if shown.precision == "day":
+        return False
+    if declared.precision == "day":
+        return True
+    wall_clock = shown.moment.replace(tzinfo=None) - declared.moment.replace(tzinfo=None)
+    if abs(wall_clock) < timedelta(minutes=1):
+        return shown.precision == "second" and declared.precision != "second"
+    # A gap of whole hours is a zone mix-up (the visible time read in the wrong zone), not a
+    # different time: the declared one, which states its offset, is right.
+    minutes = round(abs((shown.moment - declared.moment).total_seconds()) / 60)
+    return minutes % 60 not in (0, 1, 59) and minutes < 24 * 60
 
 
-def _refines(candidate: Timestamp, chosen: Timestamp) -> bool:
-    """A later reading refines an earlier one when it shows a time on the same day."""
-    order = {"day": 0, "minute": 1, "second": 2}
-    return candidate.day == chosen.day and order[candidate.precision] > order[chosen.precision]
+def _same_instant_in_local_zone(other: Timestamp, chosen: Timestamp) -> bool:
+    """A UTC reading is replaced by the same instant stated in the publisher's own offset."""
+    return (chosen.precision != "day" and other.precision != "day" and other.moment == chosen.moment
+            and chosen.moment.utcoffset() == timedelta(0) and other.moment.utcoffset() != timedelta(0))
 
 
 def _from_json_ld(facts: PageFacts, zone: tzinfo, now: datetime) -> Timestamp | None:
@@ -106,14 +117,22 @@ def _from_time_element(facts: PageFacts, zone: tzinfo, now: datetime) -> Timesta
     return fallback
 
 
-def dateline(segments: Sequence[Segment], title_index: int | None, zone: tzinfo,
-             now: datetime) -> Timestamp | None:
-    """The first credible date shown just below the headline; labelled dates anywhere else."""
-    if title_index is not None:
-        found = _first_date(_header_window(segments, title_index), zone, now)
+def dateline(segments: Sequence[Segment], title_index: int | None, content_start: int | None,
+             zone: tzinfo, now: datetime) -> Timestamp | None:
+    """The date shown below the headline or just above the body; labelled dates anywhere else.
+
+    Dates that print their year are tried first: a year-less or relative one ('4月20日', '昨天')
+    is accepted only in the byline right below the headline."""
+    header = _header_window(segments, title_index) if title_index is not None else []
+    above_body: list[Segment] = []
+    if content_start is not None:
+        above_body = list(reversed(segments[max(0, content_start - _ABOVE_BODY): content_start + 2]))
+    for window in (header, above_body):
+        found = _first_date(window, zone, now, parse_dated)
         if found is not None:
             return found
-    return _labelled_date(segments, zone, now)
+    found = _first_date([segment for segment in header if len(segment.text) <= 40], zone, now, parse_date)
+    return found or _labelled_date(segments, zone, now)
 
 
 def _header_window(segments: Sequence[Segment], title_index: int) -> list[Segment]:
@@ -127,18 +146,19 @@ def _header_window(segments: Sequence[Segment], title_index: int) -> list[Segmen
     return window
 
 
-def _first_date(window: Sequence[Segment], zone: tzinfo, now: datetime) -> Timestamp | None:
+def _first_date(window: Sequence[Segment], zone: tzinfo, now: datetime,
+                reader: Callable[[str, tzinfo, datetime], Timestamp | None]) -> Timestamp | None:
     for position, segment in enumerate(window):
         if _DECOY.search(segment.text) or len(segment.text) > 160:
             continue
         if segment.element.tag == "a" and not _PUBLISH_LABEL.search(segment.text):
             continue
-        found = parse_date(segment.text, zone, now)
+        found = reader(segment.text, zone, now)
         if found is None:
             continue
         # A date split over two segments ("2024-05-20" then "16:25"): read them together.
         if found.precision == "day" and position + 1 < len(window):
-            joined = parse_date(segment.text + " " + window[position + 1].text, zone, now)
+            joined = reader(segment.text + " " + window[position + 1].text, zone, now)
             if joined is not None and joined.day == found.day:
                 return joined
         return found

@@ -25,6 +25,7 @@ _HEADING_XPATH = (
 )
 _KEY = re.compile(r"[\s\u3000\"'“”‘’「」《》·:：,，.。!！?？|｜_\-–—()（）\[\]【】]+")
 _MAX_TITLE = 200
+_EDIT_MARK = re.compile(r"\s*\[(?:编辑|edit|编辑源代码)\]\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -48,14 +49,30 @@ def choose_title(facts: PageFacts) -> TitleChoice:
     for heading_text, element in headings:
         if _opens_any(heading_text, reference):
             return TitleChoice(heading_text, element)
+    site_names = _site_names(facts)
+    headline = _lone_headline(headings, site_names)
+    if headline is not None:
+        return headline
     for text in declared:
         cleaned = strip_site_suffix(text, facts)
-        if len(match_key(cleaned)) >= 2:
+        if len(match_key(cleaned)) >= 2 and not _is_site_part(cleaned, site_names):
             return TitleChoice(cleaned, _find_heading(headings, cleaned))
     if facts.title_tag:
         cleaned = strip_site_suffix(facts.title_tag, facts)
         return TitleChoice(cleaned, _find_heading(headings, cleaned))
     return _fallback(facts, headings)
+
+
+def _lone_headline(headings: list[tuple[str, etree._Element]], site_names: set[str]) -> TitleChoice | None:
+    """The first <h1> that reads like a headline (long enough, not the site's name or a logo)."""
+    for text, element in headings:
+        if element.tag != "h1":
+            break
+        key = match_key(text)
+        long_enough = len(key) >= 12 if key.isascii() else len(key) >= 6
+        if long_enough and not _is_site_part(text, site_names) and element.find(".//img") is None:
+            return TitleChoice(text, element)
+    return None
 
 
 def _declared_titles(facts: PageFacts) -> list[str]:
@@ -75,7 +92,7 @@ def _headings(root: etree._Element) -> list[tuple[str, etree._Element]]:
     for element in matched if isinstance(matched, list) else []:
         if not isinstance(element, etree._Element):
             continue
-        text = normalise_space(text_of(element))
+        text = _EDIT_MARK.sub("", normalise_space(text_of(element)))
         if 2 <= len(text) <= _MAX_TITLE:
             found.append((text, element))
     # h1 before h2 before class-named blocks, each in document order.
