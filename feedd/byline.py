@@ -8,15 +8,15 @@ lines at the end of the body ('本文来源：…', '（责任编辑：…）').
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from feedd.extract_page import PageFacts, Segment, json_ld_values, meta_value, normalise_space
 
 _STOP = (r"(?=\s*(?:来源|來源|稿源|出处|作者|记者|記者|编辑|編輯|责编|责任编辑|选稿|发布|时间|日期|浏览|阅读|点击|"
          r"字号|字体|分享|评论|打印|关闭|摄影|通讯员|审核|校对|监制|$|\d{4}[-年/.]))")
-_NAME_CHARS = r"[^\s:：|｜,，;；。()（）【】\[\]<>]"
-_NAME_RUN = rf"(?P<value>{_NAME_CHARS}{{1,40}}(?:[ 、,，/]{_NAME_CHARS}{{1,20}}){{0,4}})"
+_NAME_CHARS = r"[^\s:：|｜,，;；。()（）【】\[\]<>/／]"
+_NAME_RUN = rf"(?P<value>{_NAME_CHARS}{{1,40}}(?:[ 、,，]{_NAME_CHARS}{{1,20}}){{0,4}})"
 SOURCE_LABEL = re.compile(
     r"(?P<before>.{0,3}?)(?:稿件来源|本文来源|文章来源|新闻来源|信息来源|来源于|来源|來源|稿源|出处|來自|来自)"
     r"\s*[:：]\s*[\[【(（]?\s*"
@@ -48,7 +48,13 @@ _OUTLET = re.compile(
     r"(报|報|网|網|社|台|刊|新闻|新聞|消息|参考|频道|在线|传媒|媒体|日报|晚报|时报|周刊|杂志|中心|局|部|委|厅|办|"
     r"政府|发布|头条|财经|之声|之春|季刊|学报|Times|News|Post|Daily|Journal|Reuters|Press|Herald|Agency)$")
 _DATE_PREFIX = re.compile(r"^[\d\s:：年月日/.\-]+")
-_BY_PREFIX = re.compile(r"^\s*(?:by|von|par|por|text|作者|记者)\s*[:：]?\s*", re.IGNORECASE)
+_BY_PREFIX = re.compile(r"^\s*(?:(?:posted|written|published|publicado|publié|veröffentlicht)\s+)?"
+                        r"(?:by|von|par|por|text|作者|记者|記者)\s*[:：]?\s*", re.IGNORECASE)
+_PHOTO_CREDIT = re.compile(r"\s*(?:摄|摄影|供图|图)$|^(?:图|摄影)")
+_CREDIT_TAIL = re.compile(r"\s*(?:整合|整理|编译|报道|报导|報導|即時報導)$")
+_NOT_A_NAME = re.compile(
+    r"^(?:posted|published|publicado|publié|veröffentlicht|follow|author|autor|no author|unknown|admin|share|"
+    r"简介|博客|更多|查看|关注|相关)\b|@|[。，！？!?]|\d{1,2}[:.]\d{2}|^(?:on|am|el|le)$|^foto\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -64,7 +70,7 @@ def read_byline(facts: PageFacts, header: Sequence[Segment], footer: Sequence[Se
     `opening` is the body's first lines, where a wire dateline ('新华社北京5月20日电') names the source."""
     editor = _first(EDITOR_LABEL, [header, footer, facts.segments])
     source = _source(facts, header, footer, opening)
-    author = _author(facts, header, footer, editor)
+    author = _author(facts, header, footer, (editor, source))
     return Byline(source=source, author=author, editor=editor)
 
 
@@ -77,11 +83,12 @@ def _clean(value: str) -> str:
     return normalise_space(text.strip(" -—_:：|·.,，、/\\[]【】()（）\"'“”"))
 
 
-def _first(pattern: re.Pattern[str], regions: Sequence[Sequence[Segment]]) -> str | None:
+def _first(pattern: re.Pattern[str], regions: Sequence[Sequence[Segment]],
+           plausible: Callable[[str], bool] | None = None) -> str | None:
     for region in regions:
         for match in pattern.finditer(_joined(region)):
             value = _clean(match.group("value"))
-            if value and not _JUNK_NAME.search(value):
+            if value and not _JUNK_NAME.search(value) and (plausible is None or plausible(value)):
                 return value
     return None
 
@@ -163,17 +170,39 @@ def _marked_text(segments: Sequence[Segment], marker: re.Pattern[str]) -> str | 
 
 
 def _author(facts: PageFacts, header: Sequence[Segment], footer: Sequence[Segment],
-            editor: str | None) -> str | None:
-    labelled = _first(AUTHOR_LABEL, [header])
+            others: tuple[str | None, ...]) -> str | None:
+    """The byline's person; a value that is the editor, the source or an outlet's name is not."""
+    def plausible(value: str) -> bool:
+        return _plausible_name(value) and value not in others and not _is_outlet_name(value)
+
+    labelled = _first(AUTHOR_LABEL, [header], plausible=plausible)
     if labelled:
-        return labelled
+        return _CREDIT_TAIL.sub("", labelled)
+    declared = [value for value in _declared_authors(facts) if plausible(value)]
     marked = _marked_text(header, _AUTHOR_CLASS)
-    if marked:
-        return marked
-    for value in _declared_authors(facts):
-        if value and value != editor and not _JUNK_NAME.search(value) and len(value) <= 80:
-            return value
-    return _first(AUTHOR_LABEL, [footer])
+    if marked and plausible(marked) and not (declared and len(declared[0]) > len(marked)):
+        return _CREDIT_TAIL.sub("", marked)
+    if declared:
+        return declared[0]
+    found = _first(AUTHOR_LABEL, [footer], plausible=plausible)
+    return _CREDIT_TAIL.sub("", found) if found else None
+
+
+def _is_outlet_name(value: str) -> bool:
+    return bool(re.search(r"[\u4e00-\u9fff]", value)) and bool(_OUTLET.search(value)) and " " not in value
+
+
+def _plausible_name(value: str) -> bool:
+    """A person's (or desk's) name, not a sentence or a label caught by a loose byline pattern."""
+    if len(value) < 2 or len(value) > 80 or _JUNK_NAME.search(value) or _NOT_A_NAME.search(value):
+        return False
+    if _PHOTO_CREDIT.search(value):
+        return False
+    for token in re.split(r"[\s,、;/&]+", value):
+        cjk = len(re.findall(r"[\u4e00-\u9fff]", token))
+        if cjk > 6 or len(token) > 30:
+            return False
+    return True
 
 
 def _declared_authors(facts: PageFacts) -> list[str]:
