@@ -125,12 +125,16 @@ class _InFlight:
     started: float  # time.monotonic()
 
 
-def _describe(report: SectionReport) -> str:
+def _verdict(report: SectionReport) -> str:
     if not report.listing_ok:
         return f"failed: {report.error or 'listing not read'}"
-    if report.not_modified:
-        return "ok, not modified"
-    return f"ok, {report.new_items} new"
+    return "not modified" if report.not_modified else "ok"
+
+
+def _describe(report: SectionReport) -> str:
+    """The verdict with the news count, for STATUS= lines."""
+    verdict = _verdict(report)
+    return f"{verdict}, {report.new_items} new" if verdict == "ok" else verdict
 
 
 def _format_delay(delay: timedelta) -> str:
@@ -301,7 +305,7 @@ class Daemon:
         self._due[key] = when
         log.log(logging.INFO if report.listing_ok else logging.WARNING,
                 "poll %s: %s; links=%d new=%d failed_articles=%d failures_in_a_row=%d in %.1fs; next in %s",
-                key, _describe(report), report.links_found, report.new_items, len(report.failed_articles),
+                key, _verdict(report), report.links_found, report.new_items, len(report.failed_articles),
                 failures, outcome.seconds, _format_delay(when - now))
         try:
             self._deps.due_store.set_next_due(key, when)

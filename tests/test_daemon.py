@@ -160,11 +160,16 @@ class NotifyListener:
         self.sock.close()
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+def ready_after_reload(lines: list[str]) -> bool:
+    return "RELOADING=1" in lines and "READY=1" in lines[lines.index("RELOADING=1"):]
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 5.0,
+               explain: Callable[[], str] = lambda: "") -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
+            raise AssertionError(f"condition not reached in time {explain()}")
         time.sleep(0.01)
 
 
@@ -339,8 +344,7 @@ def test_sighup_with_broken_config_keeps_the_running_config(
     assert status == 0
     assert len(failures) == 1
     assert failures[0].startswith(f"config reload failed, keeping the running config: {config_path}:")
-    lines = listener.lines()
-    assert lines.index("READY=1", lines.index("RELOADING=1")) > lines.index("RELOADING=1")
+    assert ready_after_reload(listener.lines())
     assert poller.count("xinhua/politics") >= 3
 
 
@@ -551,13 +555,14 @@ def test_feedd_run_under_a_notify_socket_reloads_and_stops_like_a_systemd_servic
     try:
         wait_until(lambda: "READY=1" in listener.lines(), timeout=10)
         feeds = [short_dir / "public" / "portal" / f"{s}.xml" for s in ("politics", "world")]
-        wait_until(lambda: all(f.exists() for f in feeds), timeout=20)
+        wait_until(lambda: all(f.exists() for f in feeds), timeout=20,
+                   explain=lambda: f"feedd's log:\n{log_path.read_text()[-3000:]}")
         wait_until(lambda: "WATCHDOG=1" in listener.lines())
 
         config_path.write_text("sources:\n  - id: [broken\n", encoding="utf-8")
         child.send_signal(signal.SIGHUP)
         wait_until(lambda: "config reload failed, keeping the running config" in log_path.read_text())
-        wait_until(lambda: "READY=1" in listener.lines()[listener.lines().index("RELOADING=1"):])
+        wait_until(lambda: ready_after_reload(listener.lines()))
 
         child.send_signal(signal.SIGTERM)
         status = child.wait(timeout=1.0)
