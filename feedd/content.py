@@ -21,12 +21,17 @@ _BLOCK_TAGS = frozenset({"p", "div", "section", "article", "main", "td", "th", "
                          "nav", "br", "hr", "font"})
 _PARAGRAPH_TAGS = frozenset({"p", "pre", "blockquote", "td", "div", "span", "font", "section", "li", "center"})
 _CONTAINER_TAGS = frozenset({"div", "article", "section", "main", "td", "body", "center", "font", "span"})
-_NEGATIVE = re.compile(
-    r"comment|footer|foot\b|\bnav|navbar|sidebar|side-?bar|aside|related|recommend|relevant|share|sponsor|"
-    r"advert|\bads?\b|\bad[-_]|promo|breadcrumb|crumb|menu|widget|hotnews|\bhot\b|rank|copyright|\btags?\b|"
-    r"popup|login|subscribe|newsletter|toolbar|print|pager|pagination|social|more-?news|xgyd|xgxw|tuijian|"
-    r"bottom|\btop\b|header|masthead|banner|modal|cookie|disclaimer|author-bio|keywords?",
-    re.IGNORECASE)
+# Class/id words of page furniture, matched against whole words of the class ('related-news',
+# 'commentList'), never inside other words ('marginbottom5').
+_NEGATIVE_WORDS = frozenset({
+    "foot", "footer", "nav", "navbar", "navigation", "sidebar", "side", "aside", "ad", "ads", "advert",
+    "promo", "crumb", "breadcrumb", "breadcrumbs", "menu", "widget", "hot", "hotnews", "rank", "copyright",
+    "tag", "tags", "popup", "login", "subscribe", "newsletter", "toolbar", "print", "pager", "pagination",
+    "social", "bottom", "top", "header", "masthead", "banner", "modal", "cookie", "cookies", "disclaimer",
+    "keyword", "keywords", "xgyd", "xgxw", "tuijian", "morenews", "sponsor", "sponsored", "outbrain", "taboola",
+})
+_NEGATIVE_PREFIXES = ("comment", "share", "sharing", "related", "recommend", "relevant", "advert", "footer",
+                      "sidebar", "breadcrumb", "newsletter", "social")
 _POSITIVE = re.compile(
     r"article|content|\bbody|entry|\bmain|post|story|detail|\btext\b|txt|zw\b|zhengwen|TRS_Editor|"
     r"UnionStyle|rich_media|news_?con|con_?txt|artibody|endtext|post_?text", re.IGNORECASE)
@@ -124,6 +129,13 @@ def _credit_ancestors(node: etree._Element, points: float, candidates: dict[etre
         level += 1
 
 
+def _furniture(marks: str) -> bool:
+    for word in re.split(r"[\s_-]+", marks.lower()):
+        if word in _NEGATIVE_WORDS or word.startswith(_NEGATIVE_PREFIXES):
+            return True
+    return False
+
+
 def _class_weight(node: etree._Element) -> float:
     marks = f"{node.get('class', '')} {node.get('id', '')}"
     weight = 1.0
@@ -132,7 +144,7 @@ def _class_weight(node: etree._Element) -> float:
     if marks.strip():
         if _POSITIVE.search(marks):
             weight *= 1.3
-        if _NEGATIVE.search(marks):
+        if _furniture(marks):
             weight *= 0.4
     return weight
 
@@ -149,10 +161,17 @@ def embedded_body(raw: str) -> etree._Element | None:
             fragment = html.fragment_fromstring(_unescape(run), create_parent="div")
         except (etree.ParserError, ValueError):
             continue
-        length = len(text_of(fragment).strip())
-        if length > best_length:
+        text = text_of(fragment)
+        length = len(text.strip())
+        if length > best_length and _reads_as_prose(text) and len(fragment.findall(".//p")) >= 2:
             best, best_length = fragment, length
     return best
+
+
+def _reads_as_prose(text: str) -> bool:
+    """Escaped script templates decode to code; an article body has almost no braces or semicolons."""
+    code = sum(text.count(char) for char in "{}[];=<>\\")
+    return code <= max(3, len(text) * 0.01)
 
 
 def _unescape(run: str) -> str:
@@ -196,7 +215,7 @@ def _is_boilerplate(element: etree._Element, measures: dict[etree._Element, Meas
     if sizes is None:
         return False
     marks = f"{element.get('class', '')} {element.get('id', '')}"
-    if marks.strip() and _NEGATIVE.search(marks) and not _POSITIVE.search(marks) and sizes.text < total * 0.5:
+    if marks.strip() and _furniture(marks) and not _POSITIVE.search(marks) and sizes.text < total * 0.5:
         return True
     if (element.tag in ("ul", "ol", "div", "table", "section", "dl") and sizes.text > 0
             and sizes.links / sizes.text > 0.6 and sizes.text < total * 0.5):
