@@ -14,14 +14,14 @@ from datetime import UTC, datetime, tzinfo
 
 from lxml import etree
 
-from feedd.dates import parse_date
+from feedd.dates import FUTURE_TOLERANCE, OLDEST_YEAR, parse_date
 from feedd.discover_dom import absolute_link, same_site
 from feedd.models import Link, Timestamp
 
 _URL_KEYS = ("url", "link", "href", "shareUrl", "share_url", "articleUrl", "article_url", "webUrl", "pcUrl",
              "permalink", "canonical_url", "canonicalUrl", "path")
 _TITLE_KEYS = ("title", "headline", "name", "longTitle", "long_title", "shortTitle", "text")
-_DATE_KEYS = ("datePublished", "publishTime", "publish_time", "pubDate", "pub_date", "publishedAt",
+DATE_KEYS = ("datePublished", "publishTime", "publish_time", "pubDate", "pub_date", "publishedAt",
               "published_at", "published", "date", "time", "ctime", "createTime", "create_time", "updateTime")
 _STATE_ASSIGNMENT = re.compile(r"window\.__[A-Z_]+__\s*=\s*|window\.[A-Za-z_]*[Ss]tate\s*=\s*")
 _MIN_ITEMS = 3
@@ -118,7 +118,7 @@ def _links_from(array: list[dict[str, object]], base: str, site: str, zone: tzin
         if url is None or not title or url in seen or not same_site(url, site):
             continue
         seen.add(url)
-        links.append(Link(url=url, title=" ".join(title.split()), published=_published(obj, zone, now),
+        links.append(Link(url=url, title=" ".join(title.split()), published=published_of(obj, zone, now),
                           container="script", score=0.0))
     return links
 
@@ -131,17 +131,30 @@ def _first_string(obj: dict[str, object], keys: tuple[str, ...]) -> str | None:
     return None
 
 
-def _published(obj: dict[str, object], zone: tzinfo, now: datetime) -> Timestamp | None:
-    for key in _DATE_KEYS:
-        value = obj.get(key)
-        if isinstance(value, bool):
-            continue
-        if isinstance(value, int | float) and value > 0:
-            seconds = value / 1000 if value > _EPOCH_MS_THRESHOLD else value
+def published_of(obj: dict[str, object], zone: tzinfo, now: datetime) -> Timestamp | None:
+    """The first readable time under one of the usual date keys of a JSON item; None when absent."""
+    for key in DATE_KEYS:
+        found = timestamp_of(obj.get(key), zone, now)
+        if found is not None:
+            return found
+    return None
+
+
+def timestamp_of(value: object, zone: tzinfo, now: datetime) -> Timestamp | None:
+    """A JSON value as a published time: a date string, or unix seconds or milliseconds as a number."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float) and value > 0:
+        seconds = value / 1000 if value > _EPOCH_MS_THRESHOLD else value
+        try:
             moment = datetime.fromtimestamp(seconds, UTC).astimezone(zone)
-            return Timestamp(moment=moment, precision="second")
-        if isinstance(value, str) and value.strip():
-            found = parse_date(value, zone, now)
-            if found is not None:
-                return found
+        except (OverflowError, OSError, ValueError):
+            return None
+        latest = (now if now.tzinfo is not None else now.replace(tzinfo=UTC)) + FUTURE_TOLERANCE
+        # Small numbers are ids or counters, not times.
+        if moment.year < OLDEST_YEAR or moment > latest:
+            return None
+        return Timestamp(moment=moment, precision="second")
+    if isinstance(value, str) and value.strip():
+        return parse_date(value, zone, now)
     return None

@@ -1,0 +1,488 @@
+"""Listings that are not HTML lists (JSON endpoints, RSS/Atom feeds, sitemaps) and a listing's "next page".
+
+A JSON listing is read by the paths its configuration names; a feed or sitemap is recognised by its
+root element. XML is parsed with entities left unresolved and without network or DTD access, so a
+hostile feed can neither read local files (XXE) nor blow up in memory (billion laughs).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+
+from feedd.config import ListingSpec
+from feedd.dates import parse_date
+from feedd.discover_dom import (
+    absolute_link,
+    effective_base,
+    name_words,
+    parse_document,
+    registrable_domain,
+    text_of,
+)
+from feedd.errors import DiscoverError
+from feedd.listing_data import published_of, timestamp_of
+from feedd.models import Link, Timestamp
+
+logger = logging.getLogger(__name__)
+
+# ---------------------------------------------------------------- JSON
+
+_JSONP = re.compile(r"^\s*(?:/\*.*?\*/\s*)?[A-Za-z_$][\w$.]*\s*\((?P<body>.*)\)\s*;?\s*$", re.DOTALL)
+_ASSIGNMENT = re.compile(r"^\s*(?:var|let|const)?\s*[A-Za-z_$][\w$.]*\s*=\s*(?P<body>.*?)\s*;?\s*$", re.DOTALL)
+_TAG = re.compile(r"<[A-Za-z/!][^>]*>")
+_MAX_HINTS = 5
+
+
+def links_from_json(text: str, base_url: str, spec: ListingSpec, *, zone: tzinfo, now: datetime,
+                    max_links: int = 500) -> list[Link]:
+    """The article links of a JSON (or JSONP) listing, in document order.
+
+    `spec.items` is the dotted path to the items array ("" for the root; numeric parts index lists);
+    `spec.link`, `spec.title` and `spec.time` are dotted paths inside each item. Without `spec.time`
+    the usual date keys (publishTime, pubDate, ...) are tried. Items without an http(s) URL are skipped.
+    """
+    data = _load_json(text, base_url)
+    items = _follow(data, spec.items, base_url)
+    container = f"json:{spec.items}" if spec.items else "json:."
+    links: list[Link] = []
+    seen: set[str] = set()
+    for item in items:
+        link = _json_item_link(item, base_url, spec, container, zone, now)
+        if link is None or link.url in seen:
+            continue
+        seen.add(link.url)
+        links.append(link)
+        if len(links) >= max_links:
+            break
+    if not links:
+        keys = ", ".join(sorted(items[0])) if items and isinstance(items[0], dict) else "none"
+        raise DiscoverError(f"no article links in the JSON listing {base_url}: none of the {len(items)} items "
+                            f"under {spec.items or '(root)'!r} has an http(s) URL at {spec.link!r} "
+                            f"(keys of the first item: {keys})")
+    return links
+
+
+def _load_json(text: str, base_url: str) -> object:
+    cleaned = text.lstrip("\ufeff").strip()
+    candidates = [cleaned]
+    for wrapper in (_JSONP, _ASSIGNMENT):
+        match = wrapper.match(cleaned)
+        if match is not None:
+            candidates.append(match.group("body"))
+    for candidate in candidates:
+        try:
+            return json.loads(candidate)
+        except (ValueError, RecursionError):
+            continue
+    raise DiscoverError(f"the listing {base_url} is not JSON (nor JSONP): starts with {cleaned[:40]!r}")
+
+
+def _follow(data: object, path: str, base_url: str) -> list[object]:
+    """The list at the dotted `path`; DiscoverError naming the path when it is missing or not a list."""
+    value = data
+    walked: list[str] = []
+    for part in path.split(".") if path else []:
+        step = _step(value, part)
+        if step is None:
+            where = ".".join(walked) or "(root)"
+            raise DiscoverError(f"no items in the JSON listing {base_url}: path {path!r} has no {part!r} "
+                                f"under {where} ({_describe(value)})")
+        value = step
+        walked.append(part)
+    if not isinstance(value, list):
+        hints = ", ".join(_list_paths(value, path, 0)[:_MAX_HINTS]) or "none"
+        raise DiscoverError(f"no items in the JSON listing {base_url}: path {path or '(root)'!r} is "
+                            f"{_describe(value)}, not a list (lists found at: {hints})")
+    if not value:
+        raise DiscoverError(f"no article links in the JSON listing {base_url}: the list at "
+                            f"{path or '(root)'!r} is empty")
+    return value
+
+
+def _step(value: object, part: str) -> object | None:
+    if isinstance(value, dict):
+        return value.get(part)
+    if isinstance(value, list) and re.fullmatch(r"-?\d+", part):
+        index = int(part)
+        return value[index] if -len(value) <= index < len(value) else None
+    return None
+
+
+def _lookup(item: object, path: str) -> object | None:
+    value: object | None = item
+    for part in path.split("."):
+        value = _step(value, part)
+        if value is None:
+            return None
+    return value
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, dict):
+        return f"an object with keys {', '.join(sorted(value)[:12]) or 'none'}"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    return f"a {type(value).__name__}"
+
+
+def _list_paths(value: object, prefix: str, depth: int) -> list[str]:
+    """Dotted paths of the non-empty lists below `value` (through first items), for an error message."""
+    if depth > 6:
+        return []
+    if isinstance(value, list):
+        return _list_paths(value[0], f"{prefix}.0" if prefix else "0", depth + 1) if value else []
+    if not isinstance(value, dict):
+        return []
+    found: list[str] = []
+    for key, child in value.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(child, list) and child:
+            found.append(path)
+        found.extend(_list_paths(child, path, depth + 1))
+    return found
+
+
+def _json_item_link(item: object, base_url: str, spec: ListingSpec, container: str, zone: tzinfo,
+                    now: datetime) -> Link | None:
+    raw_url = _lookup(item, spec.link)
+    url = absolute_link(raw_url, base_url) if isinstance(raw_url, str) else None
+    if url is None:
+        return None
+    raw_title = _lookup(item, spec.title)
+    title = plain_text(str(raw_title)) if isinstance(raw_title, str | int | float) else ""
+    if spec.time is not None:
+        published = timestamp_of(_lookup(item, spec.time), zone, now)
+    else:
+        published = published_of(item, zone, now) if isinstance(item, dict) else None
+    return Link(url=url, title=title, published=published, container=container, score=1.0)
+
+
+def plain_text(value: str) -> str:
+    """A title as plain text: markup dropped, entities decoded, whitespace collapsed."""
+    return " ".join(html.unescape(_TAG.sub("", value)).split())
+
+
+# ---------------------------------------------------------------- feeds and sitemaps
+
+_ATOM = "http://www.w3.org/2005/Atom"
+_RSS1 = "http://purl.org/rss/1.0/"
+_DC = "http://purl.org/dc/elements/1.1/"
+_NEWS = "http://www.google.com/schemas/sitemap-news/0.9"
+_NO_NS = ""
+_BARE_AMPERSAND = re.compile(rb"&(?!#\d+;|#x[0-9a-fA-F]+;|[A-Za-z][\w.-]*;)")
+_EXPANSION_ATTACK = ("amplification", "entity reference loop", "resource_limit")
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One item of a feed or sitemap as written, before URLs and times are read."""
+
+    href: str | None
+    title: str
+    when: str | None
+    base: str | None = None  # xml:base in force for the entry (Atom)
+
+
+def links_from_feed(body: bytes, base_url: str, *, zone: tzinfo, now: datetime,
+                    max_links: int = 500) -> list[Link]:
+    """The article links of an RSS 2.0, RSS 1.0, Atom feed or (Google News) sitemap.
+
+    Feeds keep their document order (newest first by convention); sitemaps are sorted newest first
+    by publication date or lastmod, undated entries last. A sitemap index is refused with the URL of
+    its newest child, because feedd polls one document per section.
+    """
+    root = _parse_xml(body, base_url)
+    kind = etree.QName(root).localname
+    if kind == "sitemapindex":
+        raise DiscoverError(_sitemap_index_message(root, base_url))
+    reader = _FEED_READERS.get(kind)
+    if reader is None:
+        raise DiscoverError(f"{base_url} is not a feed or sitemap: root element <{kind}> "
+                            "(expected rss, RDF, feed, urlset)")
+    entries = list(reader(root))
+    container = "sitemap" if kind == "urlset" else {"rss": "rss", "RDF": "rdf", "feed": "atom"}[kind]
+    links = _entry_links(entries, base_url, container, zone, now)
+    if kind == "urlset":
+        links.sort(key=lambda link: link.published.moment.timestamp() if link.published else float("-inf"),
+                   reverse=True)
+    if not links:
+        raise DiscoverError(f"no article links in the {container} {base_url}: {len(entries)} entries, "
+                            "none with an http(s) URL")
+    return links[:max_links]
+
+
+def _parse_xml(body: bytes, base_url: str) -> etree._Element:
+    data = body.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if not data.startswith(b"<"):
+        raise DiscoverError(f"{base_url} is not XML: starts with {data[:40]!r}")
+    try:
+        root = etree.fromstring(data, _xml_parser(recover=False), base_url=base_url)
+    except etree.XMLSyntaxError as exc:
+        if any(sign in str(exc).lower() for sign in _EXPANSION_ATTACK):
+            raise DiscoverError(f"{base_url} refused: {exc}") from exc
+        # Portal feeds often carry a bare '&' in a URL or title: escape it, then read what can be read.
+        logger.debug("%s is not well-formed XML (%s); reading it leniently", base_url, exc)
+        repaired = _BARE_AMPERSAND.sub(b"&amp;", data)
+        root = etree.fromstring(repaired, _xml_parser(recover=True), base_url=base_url)
+    if root is None or not isinstance(root.tag, str):
+        raise DiscoverError(f"{base_url} is not XML: no root element")
+    return root
+
+
+def _xml_parser(*, recover: bool) -> etree.XMLParser:
+    # No entity expansion, no DTD, no network: the defences against XXE and billion laughs.
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
+                           dtd_validation=False, recover=recover, remove_comments=True, remove_pis=True)
+
+
+def _element_text(element: etree._Element) -> str:
+    """The element's text with unresolved entity references left out (they are never expanded)."""
+    parts = [element.text or ""]
+    for child in element:
+        if isinstance(child.tag, str):
+            parts.append(_element_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _sitemap_index_message(root: etree._Element, base_url: str) -> str:
+    children = [(_text(sitemap, "lastmod", None) or "", _text(sitemap, "loc", None) or "")
+                for sitemap in _children(root, "sitemap", None)]
+    children = [child for child in children if child[1]]
+    newest = max(children)[1] if children else "(none listed)"
+    return (f"{base_url} is a sitemap index of {len(children)} sitemaps: point the listing at one of them "
+            f"(the newest is {newest})")
+
+
+def _children(element: etree._Element, local: str, namespaces: tuple[str, ...] | None
+              ) -> Iterator[etree._Element]:
+    """Child elements named `local` in one of `namespaces` (None: any namespace)."""
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        name = etree.QName(child)
+        if name.localname == local and (namespaces is None or (name.namespace or _NO_NS) in namespaces):
+            yield child
+
+
+def _text(element: etree._Element, local: str, namespaces: tuple[str, ...] | None) -> str | None:
+    for child in _children(element, local, namespaces):
+        text = " ".join(_element_text(child).split())
+        if text:
+            return text
+    return None
+
+
+def _first_text(element: etree._Element, names: tuple[tuple[str, tuple[str, ...] | None], ...]) -> str | None:
+    for local, namespaces in names:
+        found = _text(element, local, namespaces)
+        if found:
+            return found
+    return None
+
+
+def _rss_entries(root: etree._Element) -> Iterator[_Entry]:
+    channel = next(_children(root, "channel", None), root)
+    for item in _children(channel, "item", (_NO_NS,)):
+        href = _text(item, "link", (_NO_NS,))
+        if href is None:
+            guid = next(_children(item, "guid", (_NO_NS,)), None)
+            if guid is not None and (guid.get("isPermaLink") or "true").lower() != "false":
+                href = _text(item, "guid", (_NO_NS,))
+        when = _first_text(item, (("pubDate", (_NO_NS,)), ("date", (_DC,)), ("published", (_ATOM,)),
+                                  ("updated", (_ATOM,))))
+        yield _Entry(href, _text(item, "title", (_NO_NS,)) or "", when)
+
+
+def _rdf_entries(root: etree._Element) -> Iterator[_Entry]:
+    for item in _children(root, "item", (_RSS1, _NO_NS)):
+        href = _text(item, "link", (_RSS1, _NO_NS)) or item.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about")
+        yield _Entry(href, _text(item, "title", (_RSS1, _NO_NS)) or "", _text(item, "date", (_DC,)))
+
+
+def _atom_entries(root: etree._Element) -> Iterator[_Entry]:
+    spaces = (_ATOM, _NO_NS)
+    for entry in _children(root, "entry", spaces):
+        links = list(_children(entry, "link", spaces))
+        alternate = [link for link in links if (link.get("rel") or "alternate") == "alternate"]
+        chosen = next(iter(alternate or links), None)
+        href = chosen.get("href") if chosen is not None else None
+        when = _first_text(entry, (("published", spaces), ("updated", spaces), ("date", (_DC,))))
+        base = chosen.base if chosen is not None else None
+        yield _Entry(href, _text(entry, "title", spaces) or "", when, base)
+
+
+def _sitemap_entries(root: etree._Element) -> Iterator[_Entry]:
+    for url in _children(root, "url", None):
+        news = next(_children(url, "news", (_NEWS,)), None)
+        title = (_text(news, "title", (_NEWS,)) if news is not None else None) or ""
+        when = _text(news, "publication_date", (_NEWS,)) if news is not None else None
+        yield _Entry(_text(url, "loc", None), title, when or _text(url, "lastmod", None))
+
+
+_FEED_READERS: dict[str, Callable[[etree._Element], Iterator[_Entry]]] = {
+    "rss": _rss_entries, "RDF": _rdf_entries, "feed": _atom_entries, "urlset": _sitemap_entries,
+}
+
+
+def _entry_links(entries: list[_Entry], base_url: str, container: str, zone: tzinfo,
+                 now: datetime) -> list[Link]:
+    links: list[Link] = []
+    seen: set[str] = set()
+    for entry in entries:
+        url = absolute_link(entry.href, entry.base or base_url)
+        if url is None or url in seen:
+            continue
+        seen.add(url)
+        published = _feed_time(entry.when, zone, now) if entry.when else None
+        links.append(Link(url=url, title=plain_text(entry.title), published=published, container=container,
+                          score=1.0))
+    return links
+
+
+def _feed_time(text: str, zone: tzinfo, now: datetime) -> Timestamp | None:
+    found = parse_date(text, zone, now)
+    if found is not None:
+        return found
+    # RFC 822 allows two-digit years ("Mon, 20 Apr 26 16:44:57 +0800"), which parse_date does not read.
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return parse_date(moment.isoformat(), zone, now)
+
+
+# ---------------------------------------------------------------- next page
+
+_NEXT_WORDS = frozenset({"下一页", "下页", "后页", "下一頁", "下頁", "後頁", "next", "next page", "older posts",
+                         "older entries", "次へ", "次のページ", "다음"})
+_ARROWS = frozenset({"»", "›", ">", "→", "＞", "〉"})
+_DECORATION = " \t\r\n[]【】()（）<>«»‹›→←＞＜〈〉|:："
+_NEXT_CLASSES = frozenset({"next", "nxt", "nextpage", "nextpostslink"})
+_PAGED_NAME = re.compile(r"(?P<stem>[A-Za-z][\w-]*?)(?:_(?P<number>\d+))?\.(?P<ext>s?html?)")
+# TRS WCM portals write their pager with a script: createPageHTML(pages, current, "index", "html").
+_PAGER_SCRIPT = re.compile(r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,"
+                           r"\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]")
+
+
+@dataclass(frozen=True)
+class _PageAnchor:
+    url: str
+    text: str
+    element: etree._Element
+
+
+def next_page_url(html_text: str, base_url: str) -> str | None:
+    """The URL of the listing's next page on the same site, or None when the page shows none.
+
+    Evidence, strongest first: rel=next, a link reading 下一页/Next, the page's own pager script or a
+    numbered link to `index_1.html` after `index.html`, a lone arrow, a 'next' class name.
+    """
+    root = parse_document(html_text, base_url)
+    base = effective_base(root, base_url)
+    for link in root.iter("link"):
+        if "next" in (link.get("rel") or "").lower().split():
+            found = _usable(link.get("href"), base, base_url)
+            if found is not None:
+                return found
+    anchors = list(_page_anchors(root, base, base_url))
+    finders: tuple[Callable[[], str | None], ...] = (
+        lambda: _first(a for a in anchors if "next" in (a.element.get("rel") or "").lower().split()),
+        lambda: _first(a for a in anchors if _reads_next(a)),
+        lambda: _pager_script_next(root, base, base_url),
+        lambda: _numbered_next(anchors, base_url),
+        lambda: _first(a for a in anchors if a.text in _ARROWS),
+        lambda: _first(a for a in anchors if _NEXT_CLASSES & _own_and_parent_words(a.element) and len(a.text) <= 12),
+    )
+    for finder in finders:
+        found = finder()
+        if found is not None:
+            return found
+    return None
+
+
+def _page_anchors(root: etree._Element, base: str, base_url: str) -> Iterator[_PageAnchor]:
+    for anchor in root.iter("a"):
+        url = _usable(anchor.get("href"), base, base_url)
+        if url is None or _disabled(anchor):
+            continue
+        yield _PageAnchor(url, text_of(anchor), anchor)
+
+
+def _usable(href: str | None, base: str, base_url: str) -> str | None:
+    url = absolute_link(href, base)
+    if url is None or registrable_domain(url) != registrable_domain(base_url):
+        return None
+    return None if _same_page(url, base_url) else url
+
+
+def _same_page(url: str, other: str) -> bool:
+    def canonical(value: str) -> str:
+        parts = urlsplit(value)
+        path = re.sub(r"/(?:index|default)\.s?html?$", "/", parts.path) or "/"
+        return f"{(parts.hostname or '').lower()}{path}?{parts.query}"
+    return canonical(url) == canonical(other)
+
+
+def _own_and_parent_words(anchor: etree._Element) -> set[str]:
+    """Class and id words of a link and its parent: pagers often mark the <li>, not the <a>."""
+    parent = anchor.getparent()
+    return name_words(anchor) | (name_words(parent) if parent is not None else set())
+
+
+def _disabled(anchor: etree._Element) -> bool:
+    words = _own_and_parent_words(anchor)
+    return bool(words & {"disabled", "disable", "current", "active"}) or anchor.get("aria-disabled") == "true"
+
+
+def _first(anchors: Iterator[_PageAnchor]) -> str | None:
+    return next((anchor.url for anchor in anchors), None)
+
+
+def _reads_next(anchor: _PageAnchor) -> bool:
+    for label in (anchor.text, anchor.element.get("title") or ""):
+        core = label.strip(_DECORATION).lower()
+        if core in _NEXT_WORDS:
+            return True
+    return False
+
+
+def _pager_script_next(root: etree._Element, base: str, base_url: str) -> str | None:
+    for script in root.iter("script"):
+        match = _PAGER_SCRIPT.search(script.text or "")
+        if match is None:
+            continue
+        pages, current, stem, ext = int(match.group(1)), int(match.group(2)), match.group(3), match.group(4)
+        if current + 1 >= pages:
+            return None
+        return _usable(f"{stem}_{current + 1}.{ext}", base, base_url)
+    return None
+
+
+def _numbered_next(anchors: list[_PageAnchor], base_url: str) -> str | None:
+    """index.html -> index_1.html (or _2), list_3.html -> list_4.html, when the page links there."""
+    path = urlsplit(base_url).path
+    name = path.rsplit("/", 1)[-1]
+    match = _PAGED_NAME.fullmatch(name) if name else None
+    if name and match is None:
+        return None
+    stem, number = (match.group("stem"), int(match.group("number") or 0)) if match else ("index", 0)
+    extensions: tuple[str, ...] = (match.group("ext"),) if match else ("html", "shtml", "htm")
+    following = (1, 2) if number == 0 else (number + 1,)
+    targets = {urljoin(base_url, f"{stem}_{n}.{ext}") for n in following for ext in extensions}
+    for anchor in anchors:
+        # A numbered pager reads "2" or an arrow; a menu link that happens to match reads like a section name.
+        plain = anchor.text.strip(_DECORATION)
+        if urlsplit(anchor.url)._replace(fragment="").geturl() in targets and (plain.isdigit() or not plain):
+            return anchor.url
+    return None
