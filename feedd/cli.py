@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feedd import __version__
 from feedd.config import DEFAULT_USER_AGENT, Config, FetchSettings, SectionConfig, load_config
-from feedd.daemon import DaemonDeps, Poller, host_of, run_daemon
+from feedd.daemon import EXIT_CONFIG, DaemonDeps, Poller, host_of, run_daemon
 from feedd.decode import decode_html
 from feedd.discover import discover_links, explain_candidates
 from feedd.errors import ConfigError, FeeddError, StoreError
@@ -29,7 +29,6 @@ from feedd.notify import Notifier
 from feedd.pipeline import PipelineDeps, poll_section, prepare_output, publish_overview
 from feedd.store import Store
 
-EXIT_CONFIG = 78
 log = logging.getLogger("feedd")
 
 
