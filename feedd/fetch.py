@@ -4,10 +4,15 @@ Every fetch has a total deadline, a cap on the decoded body, a redirect limit wi
 https->http downgrade, a per-host lock and minimum gap, robots.txt, Retry-After, and a
 destination check on the address actually connected to (so a DNS answer that changes
 between check and connect cannot smuggle a private address in).
+
+The deadline covers the whole fetch (robots.txt, every redirect hop, headers and body): a
+timer shuts the socket in use when it runs out, because a server dripping one header byte
+at a time never trips a per-read timeout.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import socket
@@ -24,6 +29,7 @@ from protego import Protego
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.response import BaseHTTPResponse
 
 from feedd.config import FetchSettings
 from feedd.errors import BlockedDestinationError, FetchError, RobotsDisallowedError
@@ -36,6 +42,15 @@ MAX_RETRY_AFTER = 6 * 3600.0
 ROBOTS_TTL = 3600.0
 ROBOTS_MAX_BYTES = 512_000
 _REDIRECTS = {301, 302, 303, 307, 308}
+_ACCEPT_ENCODING = "gzip, deflate"
+# Codings urllib3 decodes (and caps while decoding); anything else would reach the decoder
+# stage as compressed bytes, so it is refused instead.
+_DECODABLE = frozenset({"identity", *BaseHTTPResponse.CONTENT_DECODERS})
+# IPv6 forms that carry an IPv4 address in their low 32 bits: IPv4-compatible (deprecated),
+# IPv4-mapped, SIIT IPv4-translated and the well-known NAT64 prefix.
+_V4_CARRIERS = tuple(ipaddress.ip_network(n) for n in ("::/96", "::ffff:0:0/96", "::ffff:0:0:0/96", "64:ff9b::/96"))
+# Not global, yet missing from some Python versions' tables (192.0.0.8 passes on 3.11).
+_NEVER_PUBLIC = tuple(ipaddress.ip_network(n) for n in ("192.0.0.0/24", "64:ff9b:1::/48"))
 
 
 @dataclass(frozen=True)
@@ -49,7 +64,8 @@ class Access:
         if self.allow_private:
             return True
         host = host.lower().strip("[]")
-        if host in self.allow_hosts or f"{host}:{port}" in self.allow_hosts:
+        spellings = (host, f"{host}:{port}", f"[{host}]", f"[{host}]:{port}")
+        if any(spelling in self.allow_hosts for spelling in spellings):
             return True
         return is_public_address(address)
 
@@ -57,16 +73,62 @@ class Access:
 def is_public_address(address: str) -> bool:
     """True for globally routable unicast addresses only (mapped and NAT64 forms unwrapped)."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if any(ip in network for network in _NEVER_PUBLIC):
+        return False
     if isinstance(ip, ipaddress.IPv6Address):
-        embedded = ip.ipv4_mapped or ip.sixtofour
-        if embedded is not None:
-            return is_public_address(str(embedded))
-        if ip in ipaddress.ip_network("64:ff9b::/96") or ip in ipaddress.ip_network("64:ff9b:1::/48"):
+        if ip.sixtofour is not None:
+            return is_public_address(str(ip.sixtofour))
+        if any(ip in network for network in _V4_CARRIERS):
             return is_public_address(str(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)))
     return ip.is_global and not ip.is_multicast
 
 
-def _guarded_socket(access: Access, host: str, port: int, timeout: float | None) -> socket.socket:
+class _Deadline:
+    """The time budget of one whole fetch. When it runs out, the socket in use is shut down,
+    which wakes a read blocked on a server that drips bytes."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._ends = time.monotonic() + seconds
+        self._lock = threading.Lock()
+        self._sock: socket.socket | None = None
+        self._expired = False
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    @property
+    def expired(self) -> bool:
+        with self._lock:
+            return self._expired
+
+    def remaining(self) -> float:
+        return max(0.001, self._ends - time.monotonic())
+
+    def watch(self, sock: socket.socket | None) -> None:
+        """From now on this socket is the one to shut when time runs out."""
+        with self._lock:
+            self._sock = sock
+            if self._expired and sock is not None:
+                _shut(sock)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self._expired = True
+            if self._sock is not None:
+                _shut(self._sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed: nothing left to wake
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _guarded_socket(access: Access, host: str, port: int, timeout: float | None,
+                    deadline: _Deadline | None) -> socket.socket:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
@@ -80,9 +142,11 @@ def _guarded_socket(access: Access, host: str, port: int, timeout: float | None)
     last_error: OSError | None = None
     for family, kind, proto, _, sockaddr in infos:
         sock = socket.socket(family, kind, proto)
-        sock.settimeout(timeout)
+        sock.settimeout(timeout if deadline is None else min(timeout or 1e9, deadline.remaining()))
+        if deadline is not None:
+            deadline.watch(sock)
         try:
-            sock.connect(sockaddr)
+            sock.connect(sockaddr)  # the very address checked above: no second lookup
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             return sock
         except OSError as exc:
@@ -91,29 +155,53 @@ def _guarded_socket(access: Access, host: str, port: int, timeout: float | None)
     raise last_error or OSError(f"no address for {host}")
 
 
+class _Deadlines(threading.local):
+    """The deadline of the fetch running on each thread (None between fetches)."""
+
+    current: _Deadline | None = None
+
+
 class _GuardedHTTPConnection(HTTPConnection):
-    access: ClassVar[Access] = Access()
+    access: ClassVar[Access]
+    deadlines: ClassVar[_Deadlines]
 
     def _new_conn(self) -> socket.socket:
-        return _guarded_socket(self.access, self._dns_host, self.port, self.timeout)
+        return _guarded_socket(self.access, self._dns_host, self.port, self.timeout, self.deadlines.current)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watch_kept_alive(self.deadlines, self.sock)
+        super().request(*args, **kwargs)
 
 
 class _GuardedHTTPSConnection(HTTPSConnection):
-    access: ClassVar[Access] = Access()
+    access: ClassVar[Access]
+    deadlines: ClassVar[_Deadlines]
 
     def _new_conn(self) -> socket.socket:
-        return _guarded_socket(self.access, self._dns_host, self.port, self.timeout)
+        return _guarded_socket(self.access, self._dns_host, self.port, self.timeout, self.deadlines.current)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watch_kept_alive(self.deadlines, self.sock)
+        super().request(*args, **kwargs)
+
+
+def _watch_kept_alive(deadlines: _Deadlines, sock: socket.socket | None) -> None:
+    # A pooled connection skips _new_conn, so the running fetch adopts its socket here.
+    if deadlines.current is not None and sock is not None:
+        deadlines.current.watch(sock)
 
 
 class _GuardedAdapter(HTTPAdapter):
-    def __init__(self, access: Access) -> None:
+    def __init__(self, access: Access, deadlines: _Deadlines) -> None:
         self._access = access
+        self._deadlines = deadlines
         super().__init__(max_retries=0)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        http_conn = type("Conn", (_GuardedHTTPConnection,), {"access": self._access})
-        https_conn = type("TLSConn", (_GuardedHTTPSConnection,), {"access": self._access})
+        extra = {"access": self._access, "deadlines": self._deadlines}
+        http_conn = type("Conn", (_GuardedHTTPConnection,), extra)
+        https_conn = type("TLSConn", (_GuardedHTTPSConnection,), extra)
         self.poolmanager.pool_classes_by_scheme = {
             "http": type("Pool", (HTTPConnectionPool,), {"ConnectionCls": http_conn}),
             "https": type("TLSPool", (HTTPSConnectionPool,), {"ConnectionCls": https_conn}),
@@ -138,6 +226,7 @@ class Fetcher:
         self._hosts: dict[str, _HostState] = {}
         self._sessions: dict[Access, requests.Session] = {}
         self._guard = threading.Lock()
+        self._deadlines = _Deadlines()
 
     def close(self) -> None:
         with self._guard:
@@ -148,15 +237,27 @@ class Fetcher:
     def fetch(self, url: str, access: Access, *, etag: str | None = None,
               last_modified: str | None = None) -> Page | NotModified:
         """GET `url` (conditional when a validator is given); raise FetchError on any failure."""
-        _require_http(url)
-        if self._settings.respect_robots:
-            self._check_robots(url, access)
-        headers = {}
-        if etag:
-            headers["If-None-Match"] = etag
-        if last_modified:
-            headers["If-Modified-Since"] = last_modified
-        return self._follow(url, access, headers)
+        deadline = _Deadline(self._settings.timeout)
+        self._deadlines.current = deadline
+        try:
+            _require_http(url)
+            if self._settings.respect_robots:
+                self._check_robots(url, access)
+            headers = {}
+            if etag:
+                headers["If-None-Match"] = etag
+            if last_modified:
+                headers["If-Modified-Since"] = last_modified
+            return self._follow(url, access, headers)
+        except BlockedDestinationError as exc:
+            log.warning("blocked %s: %s", url, exc.reason)
+            raise
+        finally:
+            deadline.cancel()
+            self._deadlines.current = None
+
+    def _deadline(self) -> _Deadline | None:
+        return self._deadlines.current
 
     def host_wait(self, url: str) -> float:
         """Seconds until the host of `url` accepts requests again (after a Retry-After)."""
@@ -171,12 +272,7 @@ class Fetcher:
                 return self._finish(url, current, response)
             location = response.headers.get("Location")
             response.close()
-            if not location:
-                raise FetchError(current, f"HTTP {response.status_code} redirect without Location")
-            target = urljoin(current, location.strip())
-            _require_http(target)
-            if urlsplit(current).scheme == "https" and urlsplit(target).scheme == "http":
-                raise FetchError(current, f"refused redirect from https to http ({target})")
+            target = redirect_target(current, response.status_code, location)
             if self._settings.respect_robots:
                 self._check_robots(target, access)
             current = target
@@ -184,18 +280,25 @@ class Fetcher:
 
     def _request(self, url: str, access: Access, headers: dict[str, str]) -> requests.Response:
         state = self._state(url)
+        deadline = self._deadline()
         with state.lock:
             self._wait_turn(url, state)
+            left = deadline.remaining() if deadline else self._settings.timeout
             try:
                 return self._session(access).get(
                     url, headers=headers, stream=True, allow_redirects=False,
-                    timeout=(min(10.0, self._settings.timeout), self._settings.timeout))
+                    timeout=(min(10.0, left), left))
             except requests.RequestException as exc:
+                if deadline is not None and deadline.expired:
+                    raise self._too_slow(url) from exc
                 raise FetchError(url, f"request failed: {_short(exc)}") from exc
             except FetchError as exc:  # raised at connect time, where only host:port is known
                 raise type(exc)(url, exc.reason) from exc
             finally:
                 state.last_request = self._clock()
+
+    def _too_slow(self, url: str) -> FetchError:
+        return FetchError(url, f"took longer than {self._settings.timeout:g}s in total")
 
     def _wait_turn(self, url: str, state: _HostState) -> None:
         now = self._clock()
@@ -220,35 +323,35 @@ class Fetcher:
         if status >= 400:
             response.close()
             raise FetchError(final_url, f"HTTP {status}", status=status)
+        _require_decodable(final_url, response)
         body = self._read_body(final_url, response)
         return Page(url=final_url, status=status, body=body,
                     content_type=response.headers.get("Content-Type"),
                     etag=response.headers.get("ETag"), last_modified=response.headers.get("Last-Modified"))
 
     def _read_body(self, url: str, response: requests.Response) -> bytes:
-        deadline = self._clock() + self._settings.timeout
+        deadline = self._deadline()
         limit = self._settings.max_bytes
         chunks: list[bytes] = []
         size = 0
         try:
-            while True:
-                if self._clock() > deadline:
-                    raise FetchError(url, f"took longer than {self._settings.timeout:g}s in total")
-                chunk = response.raw.read1(CHUNK, decode_content=True)
-                if not chunk:
-                    break
+            while chunk := response.raw.read1(CHUNK, decode_content=True):
                 size += len(chunk)
                 if size > limit:
                     raise FetchError(url, f"body larger than {limit} bytes")
                 chunks.append(chunk)
-        except (requests.RequestException, OSError, ValueError) as exc:
-            raise FetchError(url, f"reading the body failed: {_short(exc)}") from exc
-        except Exception as exc:  # urllib3 raises its own hierarchy (ProtocolError, DecodeError...)
-            if isinstance(exc, FetchError):
-                raise
+                if deadline is not None and deadline.expired:
+                    break
+        except FetchError:
+            raise
+        except Exception as exc:  # requests, OSError and urllib3's own hierarchy (ProtocolError, DecodeError...)
+            if deadline is not None and deadline.expired:
+                raise self._too_slow(url) from exc
             raise FetchError(url, f"reading the body failed: {_short(exc)}") from exc
         finally:
             response.close()
+        if deadline is not None and deadline.expired:  # a shut socket reads as a short, clean end
+            raise self._too_slow(url)
         return b"".join(chunks)
 
     def _check_robots(self, url: str, access: Access) -> None:
@@ -291,9 +394,9 @@ class Fetcher:
                 session.headers.update({
                     "User-Agent": self._settings.user_agent,
                     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-                    "Accept-Encoding": "gzip, deflate",
+                    "Accept-Encoding": _ACCEPT_ENCODING,
                 })
-                adapter = _GuardedAdapter(access)
+                adapter = _GuardedAdapter(access, self._deadlines)
                 session.mount("http://", adapter)
                 session.mount("https://", adapter)
                 self._sessions[access] = session
@@ -307,6 +410,27 @@ def _require_http(url: str) -> None:
         raise BlockedDestinationError(url, f"scheme {scheme!r} is not fetched; only http(s)")
     if not parts.hostname:
         raise BlockedDestinationError(url, "URL has no host")
+
+
+def redirect_target(current: str, status: int, location: str | None) -> str:
+    """Where a redirect from `current` leads; BlockedDestinationError for a scheme other than
+    http(s) and for a step down from https to http, FetchError for a missing Location."""
+    if not location or not location.strip():
+        raise FetchError(current, f"HTTP {status} redirect without Location")
+    target = urljoin(current, location.strip())
+    _require_http(target)
+    if urlsplit(current).scheme == "https" and urlsplit(target).scheme == "http":
+        raise BlockedDestinationError(current, f"refused redirect from https to http ({target})")
+    return target
+
+
+def _require_decodable(url: str, response: requests.Response) -> None:
+    header = response.headers.get("Content-Encoding", "")
+    codings = [c.strip().lower() for c in header.split(",") if c.strip()]
+    unknown = [c for c in codings if c not in _DECODABLE]
+    if unknown:
+        response.close()
+        raise FetchError(url, f"unsupported Content-Encoding {unknown[0]!r} (asked for {_ACCEPT_ENCODING})")
 
 
 def parse_retry_after(value: str | None) -> float | None:
