@@ -1,11 +1,14 @@
-"""Article links from data embedded in a listing page: JSON-LD ItemList, __NEXT_DATA__, initial-state scripts.
+"""Article links from JSON: data embedded in a listing page, or a JSON endpoint configured by paths.
 
-Pages rendered by scripts often ship an empty HTML list and the items as JSON. The walk looks for the
-largest array of objects that carry a URL-like key and a title-like key.
+Pages rendered by scripts often ship an empty HTML list and the items as JSON (JSON-LD ItemList,
+__NEXT_DATA__, initial-state scripts). The walk looks for the largest array of objects that carry a
+URL-like key and a title-like key. A configured JSON listing (`listing: {type: json}`) instead names
+the items array and the keys inside each item, and a wrong path is an error that names it.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -14,15 +17,17 @@ from datetime import UTC, datetime, tzinfo
 
 from lxml import etree
 
+from feedd.config import ListingSpec
 from feedd.dates import FUTURE_TOLERANCE, OLDEST_YEAR, parse_date
 from feedd.discover_dom import absolute_link, same_site
+from feedd.errors import DiscoverError
 from feedd.models import Link, Timestamp
 
 _URL_KEYS = ("url", "link", "href", "shareUrl", "share_url", "articleUrl", "article_url", "webUrl", "pcUrl",
              "permalink", "canonical_url", "canonicalUrl", "path")
 _TITLE_KEYS = ("title", "headline", "name", "longTitle", "long_title", "shortTitle", "text")
 DATE_KEYS = ("datePublished", "publishTime", "publish_time", "pubDate", "pub_date", "publishedAt",
-              "published_at", "published", "date", "time", "ctime", "createTime", "create_time", "updateTime")
+            "published_at", "published", "date", "time", "ctime", "createTime", "create_time", "updateTime")
 _STATE_ASSIGNMENT = re.compile(r"window\.__[A-Z_]+__\s*=\s*|window\.[A-Za-z_]*[Ss]tate\s*=\s*")
 _MIN_ITEMS = 3
 _MAX_DEPTH = 40
@@ -158,3 +163,140 @@ def timestamp_of(value: object, zone: tzinfo, now: datetime) -> Timestamp | None
     if isinstance(value, str) and value.strip():
         return parse_date(value, zone, now)
     return None
+
+
+# ---------------------------------------------------------------- configured JSON listings
+
+_JSONP = re.compile(r"^\s*(?:/\*.*?\*/\s*)?[A-Za-z_$][\w$.]*\s*\((?P<body>.*)\)\s*;?\s*$", re.DOTALL)
+_ASSIGNMENT = re.compile(r"^\s*(?:var|let|const)?\s*[A-Za-z_$][\w$.]*\s*=\s*(?P<body>.*?)\s*;?\s*$", re.DOTALL)
+_TAG = re.compile(r"<[A-Za-z/!][^>]*>")
+_MAX_HINTS = 5
+
+
+def links_from_json(text: str, base_url: str, spec: ListingSpec, *, zone: tzinfo, now: datetime,
+                    max_links: int = 500) -> list[Link]:
+    """The article links of a JSON (or JSONP) listing, in document order.
+
+    `spec.items` is the dotted path to the items array ("" for the root; numeric parts index lists);
+    `spec.link`, `spec.title` and `spec.time` are dotted paths inside each item. Without `spec.time`
+    the usual date keys (publishTime, pubDate, ...) are tried. Items without an http(s) URL are skipped.
+    """
+    data = _load_json(text, base_url)
+    items = _follow(data, spec.items, base_url)
+    container = f"json:{spec.items}" if spec.items else "json:."
+    links: list[Link] = []
+    seen: set[str] = set()
+    for item in items:
+        link = _json_item_link(item, base_url, spec, container, zone, now)
+        if link is None or link.url in seen:
+            continue
+        seen.add(link.url)
+        links.append(link)
+        if len(links) >= max_links:
+            break
+    if not links:
+        keys = ", ".join(sorted(items[0])) if items and isinstance(items[0], dict) else "none"
+        raise DiscoverError(f"no article links in the JSON listing {base_url}: none of the {len(items)} items "
+                            f"under {spec.items or '(root)'!r} has an http(s) URL at {spec.link!r} "
+                            f"(keys of the first item: {keys})")
+    return links
+
+
+def _load_json(text: str, base_url: str) -> object:
+    cleaned = text.lstrip("\ufeff").strip()
+    candidates = [cleaned]
+    for wrapper in (_JSONP, _ASSIGNMENT):
+        match = wrapper.match(cleaned)
+        if match is not None:
+            candidates.append(match.group("body"))
+    for candidate in candidates:
+        try:
+            return json.loads(candidate)
+        except (ValueError, RecursionError):
+            continue
+    raise DiscoverError(f"the listing {base_url} is not JSON (nor JSONP): starts with {cleaned[:40]!r}")
+
+
+def _follow(data: object, path: str, base_url: str) -> list[object]:
+    """The list at the dotted `path`; DiscoverError naming the path when it is missing or not a list."""
+    value = data
+    walked: list[str] = []
+    for part in path.split(".") if path else []:
+        step = _step(value, part)
+        if step is None:
+            where = ".".join(walked) or "(root)"
+            raise DiscoverError(f"no items in the JSON listing {base_url}: path {path!r} has no {part!r} "
+                                f"under {where} ({_describe(value)})")
+        value = step
+        walked.append(part)
+    if not isinstance(value, list):
+        hints = ", ".join(_list_paths(value, path, 0)[:_MAX_HINTS]) or "none"
+        raise DiscoverError(f"no items in the JSON listing {base_url}: path {path or '(root)'!r} is "
+                            f"{_describe(value)}, not a list (lists found at: {hints})")
+    if not value:
+        raise DiscoverError(f"no article links in the JSON listing {base_url}: the list at "
+                            f"{path or '(root)'!r} is empty")
+    return value
+
+
+def _step(value: object, part: str) -> object | None:
+    if isinstance(value, dict):
+        return value.get(part)
+    if isinstance(value, list) and re.fullmatch(r"-?\d+", part):
+        index = int(part)
+        return value[index] if -len(value) <= index < len(value) else None
+    return None
+
+
+def _lookup(item: object, path: str) -> object | None:
+    value: object | None = item
+    for part in path.split("."):
+        value = _step(value, part)
+        if value is None:
+            return None
+    return value
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, dict):
+        return f"an object with keys {', '.join(sorted(value)[:12]) or 'none'}"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    return f"a {type(value).__name__}"
+
+
+def _list_paths(value: object, prefix: str, depth: int) -> list[str]:
+    """Dotted paths of the non-empty lists below `value` (through first items), for an error message."""
+    if depth > 6:
+        return []
+    if isinstance(value, list):
+        return _list_paths(value[0], f"{prefix}.0" if prefix else "0", depth + 1) if value else []
+    if not isinstance(value, dict):
+        return []
+    found: list[str] = []
+    for key, child in value.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(child, list) and child:
+            found.append(path)
+        found.extend(_list_paths(child, path, depth + 1))
+    return found
+
+
+def _json_item_link(item: object, base_url: str, spec: ListingSpec, container: str, zone: tzinfo,
+                    now: datetime) -> Link | None:
+    raw_url = _lookup(item, spec.link)
+    url = absolute_link(raw_url, base_url) if isinstance(raw_url, str) else None
+    if url is None:
+        return None
+    raw_title = _lookup(item, spec.title)
+    title = plain_text(str(raw_title)) if isinstance(raw_title, str | int | float) else ""
+    if spec.time is not None:
+        published = timestamp_of(_lookup(item, spec.time), zone, now)
+    else:
+        published = published_of(item, zone, now) if isinstance(item, dict) else None
+    return Link(url=url, title=title, published=published, container=container, score=1.0)
+
+
+def plain_text(value: str) -> str:
+    """A title as plain text: markup dropped, entities decoded, whitespace collapsed."""
+    return " ".join(html.unescape(_TAG.sub("", value)).split())

@@ -1,25 +1,24 @@
 """Listings that are not HTML lists (JSON endpoints, RSS/Atom feeds, sitemaps) and a listing's "next page".
 
-A JSON listing is read by the paths its configuration names; a feed or sitemap is recognised by its
+A JSON listing is read by the paths its configuration names (the JSON walking lives beside the other
+JSON readers in listing_data and is re-exported here); a feed or sitemap is recognised by its
 root element. XML is parsed with entities left unresolved and without network or DTD access, so a
 hostile feed can neither read local files (XXE) nor blow up in memory (billion laughs).
 """
 
 from __future__ import annotations
 
-import html
-import json
 import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from email.utils import parsedate_to_datetime
+from html.entities import name2codepoint
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from feedd.config import ListingSpec
 from feedd.dates import parse_date
 from feedd.discover_dom import (
     absolute_link,
@@ -30,147 +29,12 @@ from feedd.discover_dom import (
     text_of,
 )
 from feedd.errors import DiscoverError
-from feedd.listing_data import published_of, timestamp_of
+from feedd.listing_data import links_from_json, plain_text
 from feedd.models import Link, Timestamp
 
 logger = logging.getLogger(__name__)
 
-# ---------------------------------------------------------------- JSON
-
-_JSONP = re.compile(r"^\s*(?:/\*.*?\*/\s*)?[A-Za-z_$][\w$.]*\s*\((?P<body>.*)\)\s*;?\s*$", re.DOTALL)
-_ASSIGNMENT = re.compile(r"^\s*(?:var|let|const)?\s*[A-Za-z_$][\w$.]*\s*=\s*(?P<body>.*?)\s*;?\s*$", re.DOTALL)
-_TAG = re.compile(r"<[A-Za-z/!][^>]*>")
-_MAX_HINTS = 5
-
-
-def links_from_json(text: str, base_url: str, spec: ListingSpec, *, zone: tzinfo, now: datetime,
-                    max_links: int = 500) -> list[Link]:
-    """The article links of a JSON (or JSONP) listing, in document order.
-
-    `spec.items` is the dotted path to the items array ("" for the root; numeric parts index lists);
-    `spec.link`, `spec.title` and `spec.time` are dotted paths inside each item. Without `spec.time`
-    the usual date keys (publishTime, pubDate, ...) are tried. Items without an http(s) URL are skipped.
-    """
-    data = _load_json(text, base_url)
-    items = _follow(data, spec.items, base_url)
-    container = f"json:{spec.items}" if spec.items else "json:."
-    links: list[Link] = []
-    seen: set[str] = set()
-    for item in items:
-        link = _json_item_link(item, base_url, spec, container, zone, now)
-        if link is None or link.url in seen:
-            continue
-        seen.add(link.url)
-        links.append(link)
-        if len(links) >= max_links:
-            break
-    if not links:
-        keys = ", ".join(sorted(items[0])) if items and isinstance(items[0], dict) else "none"
-        raise DiscoverError(f"no article links in the JSON listing {base_url}: none of the {len(items)} items "
-                            f"under {spec.items or '(root)'!r} has an http(s) URL at {spec.link!r} "
-                            f"(keys of the first item: {keys})")
-    return links
-
-
-def _load_json(text: str, base_url: str) -> object:
-    cleaned = text.lstrip("\ufeff").strip()
-    candidates = [cleaned]
-    for wrapper in (_JSONP, _ASSIGNMENT):
-        match = wrapper.match(cleaned)
-        if match is not None:
-            candidates.append(match.group("body"))
-    for candidate in candidates:
-        try:
-            return json.loads(candidate)
-        except (ValueError, RecursionError):
-            continue
-    raise DiscoverError(f"the listing {base_url} is not JSON (nor JSONP): starts with {cleaned[:40]!r}")
-
-
-def _follow(data: object, path: str, base_url: str) -> list[object]:
-    """The list at the dotted `path`; DiscoverError naming the path when it is missing or not a list."""
-    value = data
-    walked: list[str] = []
-    for part in path.split(".") if path else []:
-        step = _step(value, part)
-        if step is None:
-            where = ".".join(walked) or "(root)"
-            raise DiscoverError(f"no items in the JSON listing {base_url}: path {path!r} has no {part!r} "
-                                f"under {where} ({_describe(value)})")
-        value = step
-        walked.append(part)
-    if not isinstance(value, list):
-        hints = ", ".join(_list_paths(value, path, 0)[:_MAX_HINTS]) or "none"
-        raise DiscoverError(f"no items in the JSON listing {base_url}: path {path or '(root)'!r} is "
-                            f"{_describe(value)}, not a list (lists found at: {hints})")
-    if not value:
-        raise DiscoverError(f"no article links in the JSON listing {base_url}: the list at "
-                            f"{path or '(root)'!r} is empty")
-    return value
-
-
-def _step(value: object, part: str) -> object | None:
-    if isinstance(value, dict):
-        return value.get(part)
-    if isinstance(value, list) and re.fullmatch(r"-?\d+", part):
-        index = int(part)
-        return value[index] if -len(value) <= index < len(value) else None
-    return None
-
-
-def _lookup(item: object, path: str) -> object | None:
-    value: object | None = item
-    for part in path.split("."):
-        value = _step(value, part)
-        if value is None:
-            return None
-    return value
-
-
-def _describe(value: object) -> str:
-    if isinstance(value, dict):
-        return f"an object with keys {', '.join(sorted(value)[:12]) or 'none'}"
-    if isinstance(value, list):
-        return f"a list of {len(value)}"
-    return f"a {type(value).__name__}"
-
-
-def _list_paths(value: object, prefix: str, depth: int) -> list[str]:
-    """Dotted paths of the non-empty lists below `value` (through first items), for an error message."""
-    if depth > 6:
-        return []
-    if isinstance(value, list):
-        return _list_paths(value[0], f"{prefix}.0" if prefix else "0", depth + 1) if value else []
-    if not isinstance(value, dict):
-        return []
-    found: list[str] = []
-    for key, child in value.items():
-        path = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(child, list) and child:
-            found.append(path)
-        found.extend(_list_paths(child, path, depth + 1))
-    return found
-
-
-def _json_item_link(item: object, base_url: str, spec: ListingSpec, container: str, zone: tzinfo,
-                    now: datetime) -> Link | None:
-    raw_url = _lookup(item, spec.link)
-    url = absolute_link(raw_url, base_url) if isinstance(raw_url, str) else None
-    if url is None:
-        return None
-    raw_title = _lookup(item, spec.title)
-    title = plain_text(str(raw_title)) if isinstance(raw_title, str | int | float) else ""
-    if spec.time is not None:
-        published = timestamp_of(_lookup(item, spec.time), zone, now)
-    else:
-        published = published_of(item, zone, now) if isinstance(item, dict) else None
-    return Link(url=url, title=title, published=published, container=container, score=1.0)
-
-
-def plain_text(value: str) -> str:
-    """A title as plain text: markup dropped, entities decoded, whitespace collapsed."""
-    return " ".join(html.unescape(_TAG.sub("", value)).split())
-
+__all__ = ["links_from_feed", "links_from_json", "next_page_url"]
 
 # ---------------------------------------------------------------- feeds and sitemaps
 
@@ -180,6 +44,8 @@ _DC = "http://purl.org/dc/elements/1.1/"
 _NEWS = "http://www.google.com/schemas/sitemap-news/0.9"
 _NO_NS = ""
 _BARE_AMPERSAND = re.compile(rb"&(?!#\d+;|#x[0-9a-fA-F]+;|[A-Za-z][\w.-]*;)")
+_NAMED_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]*);")
+_XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 _EXPANSION_ATTACK = ("amplification", "entity reference loop", "resource_limit")
 
 
@@ -230,13 +96,22 @@ def _parse_xml(body: bytes, base_url: str) -> etree._Element:
     except etree.XMLSyntaxError as exc:
         if any(sign in str(exc).lower() for sign in _EXPANSION_ATTACK):
             raise DiscoverError(f"{base_url} refused: {exc}") from exc
-        # Portal feeds often carry a bare '&' in a URL or title: escape it, then read what can be read.
         logger.debug("%s is not well-formed XML (%s); reading it leniently", base_url, exc)
-        repaired = _BARE_AMPERSAND.sub(b"&amp;", data)
-        root = etree.fromstring(repaired, _xml_parser(recover=True), base_url=base_url)
+        root = etree.fromstring(_repaired(data), _xml_parser(recover=True), base_url=base_url)
     if root is None or not isinstance(root.tag, str):
         raise DiscoverError(f"{base_url} is not XML: no root element")
     return root
+
+
+def _repaired(data: bytes) -> bytes:
+    """Portal feeds often carry a bare '&' in a URL or HTML entities (&nbsp;) that XML does not know."""
+    escaped = _BARE_AMPERSAND.sub(b"&amp;", data)
+
+    def numeric(match: re.Match[bytes]) -> bytes:
+        name = match.group(1).decode("ascii")
+        code = name2codepoint.get(name)
+        return match.group(0) if code is None or name in _XML_ENTITIES else b"&#%d;" % code
+    return _NAMED_ENTITY.sub(numeric, escaped)
 
 
 def _xml_parser(*, recover: bool) -> etree.XMLParser:

@@ -196,6 +196,13 @@ def test_feed_listing_tolerates_bom_whitespace_and_bare_ampersand() -> None:
     assert summary(links) == [("https://www.example.cn/qa.html?a=1&b=2", "Q&A 问答", None)]
 
 
+def test_feed_listing_reads_html_entities_that_xml_does_not_define() -> None:
+    body = (b"<rss version='2.0'><channel><item><title>A&nbsp;B &copy; 2026 &amp; C</title>"
+            b"<link>https://www.example.com/1</link></item></channel></rss>")
+    links = links_from_feed(body, "https://www.example.com/rss", zone=SHANGHAI, now=NOW)
+    assert [link.title for link in links] == ["A B \u00a9 2026 & C"]
+
+
 def test_feed_listing_reads_gb2312_declared_feed() -> None:
     body = ('<?xml version="1.0" encoding="gb2312"?><rss version="2.0"><channel><item><title>政务公开</title>'
             '<link>http://www.example.gov.cn/zwgk/1.htm</link></item></channel></rss>').encode("gb18030")
