@@ -8,6 +8,7 @@ next-page detection on pagers nobody wrote for feedd.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +19,8 @@ from urllib.request import urlopen
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from feedd.config import ListingSpec
 from feedd.errors import DiscoverError
@@ -367,3 +370,53 @@ def test_listings_through_loopback_server_follow_pages_and_read_json_and_feed(po
     with urlopen(f"{portal}/rss.xml", timeout=5) as response:
         feed_links = links_from_feed(response.read(), f"{portal}/rss.xml", zone=SHANGHAI, now=NOW)
     assert feed_links[1].url == f"{portal}/2026-04/20/c_1130002.htm"
+
+
+# ---------------------------------------------------------------- properties
+
+_XML_BITS = st.sampled_from(["<rss>", "<channel>", "<item>", "<link>", "https://a.example.com/x", "</link>",
+                             "<title>", "标题", "&", "&nbsp;", "&amp;", "<![CDATA[", "]]>", "</item>", "<urlset>",
+                             "<url><loc>", "</loc>", "<?xml version='1.0' encoding='gb2312'?>", "\x00", "\ufeff",
+                             "<!DOCTYPE x [<!ENTITY e 'v'>]>", "&e;", "<feed xmlns='http://www.w3.org/2005/Atom'>"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_XML_BITS, max_size=25).map("".join), st.sampled_from(["utf-8", "gb18030", "utf-16"]))
+def test_feed_listing_on_arbitrary_xml_returns_http_links_or_a_discover_error(text: str, encoding: str) -> None:
+    try:
+        links = links_from_feed(text.encode(encoding, "replace"), "https://a.example.com/rss", zone=SHANGHAI, now=NOW)
+    except DiscoverError:
+        return
+    assert links and all(link.url.startswith(("http://", "https://")) for link in links)
+
+
+_JSON_LEAVES = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
+                | st.sampled_from(["https://a.example.com/x", "/y.html", "2026-04-20 10:00", "javascript:;"]))
+_JSON_KEYS = st.sampled_from(["url", "title", "d", "0"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.recursive(_JSON_LEAVES, lambda inner: st.lists(inner, max_size=4)
+                    | st.dictionaries(_JSON_KEYS, inner, max_size=4), max_leaves=20))
+def test_json_listing_on_arbitrary_json_returns_http_links_or_a_discover_error(data: object) -> None:
+    spec = ListingSpec(kind="json", url="https://a.example.com/api", items="0", time="d")
+    try:
+        links = links_from_json(json.dumps(data), spec.url, spec, zone=SHANGHAI, now=NOW)
+    except DiscoverError:
+        return
+    assert links and all(link.url.startswith(("http://", "https://")) for link in links)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(['<a href="', '">', "</a>", "index_1.html", "list_2.html", "下一页", "»", "2",
+                                 "https://other.example.org/p2", "/p?page=2", 'rel="next" ', 'class="next"',
+                                 "<link ", ">", "<li class='next'>", "javascript:;", "#", "index.html"]),
+                max_size=20).map("".join))
+def test_next_page_url_is_same_site_and_never_the_current_page(fragment: str) -> None:
+    page = "https://www.example.cn/news/index.html"
+    try:
+        found = next_page_url(f"<html><body>{fragment}</body></html>", page)
+    except DiscoverError:
+        return
+    assert found is None or (found.startswith("https://www.example.cn/") and found != page
+                             and found != "https://www.example.cn/news/")
