@@ -105,6 +105,9 @@ class _Deadline:
     def remaining(self) -> float:
         return max(0.001, self._ends - time.monotonic())
 
+    def nearly_over(self) -> bool:
+        return self.expired or self._ends - time.monotonic() < 0.05
+
     def watch(self, sock: socket.socket | None) -> None:
         """From now on this socket is the one to shut when time runs out."""
         with self._lock:
@@ -289,7 +292,7 @@ class Fetcher:
                     url, headers=headers, stream=True, allow_redirects=False,
                     timeout=(min(10.0, left), left))
             except requests.RequestException as exc:
-                if deadline is not None and deadline.expired:
+                if deadline is not None and deadline.nearly_over():  # a read timeout cut to the time left
                     raise self._too_slow(url) from exc
                 raise FetchError(url, f"request failed: {_short(exc)}") from exc
             except FetchError as exc:  # raised at connect time, where only host:port is known
