@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from email.utils import parsedate_to_datetime
 from html.entities import name2codepoint
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from lxml import etree
 
@@ -89,7 +89,7 @@ def links_from_feed(body: bytes, base_url: str, *, zone: tzinfo, now: datetime,
 
 def _parse_xml(body: bytes, base_url: str) -> etree._Element:
     data = body.removeprefix(b"\xef\xbb\xbf").lstrip()
-    if not data.startswith(b"<"):
+    if not data.startswith((b"<", b"\xff\xfe", b"\xfe\xff")):  # UTF-16 documents start with their BOM
         raise DiscoverError(f"{base_url} is not XML: starts with {data[:40]!r}")
     try:
         root = etree.fromstring(data, _xml_parser(recover=False), base_url=base_url)
@@ -97,7 +97,10 @@ def _parse_xml(body: bytes, base_url: str) -> etree._Element:
         if any(sign in str(exc).lower() for sign in _EXPANSION_ATTACK):
             raise DiscoverError(f"{base_url} refused: {exc}") from exc
         logger.debug("%s is not well-formed XML (%s); reading it leniently", base_url, exc)
-        root = etree.fromstring(_repaired(data), _xml_parser(recover=True), base_url=base_url)
+        try:
+            root = etree.fromstring(_repaired(data), _xml_parser(recover=True), base_url=base_url)
+        except etree.XMLSyntaxError as again:
+            raise DiscoverError(f"{base_url} is not well-formed XML: {again}") from again
     if root is None or not isinstance(root.tag, str):
         raise DiscoverError(f"{base_url} is not XML: no root element")
     return root
@@ -170,10 +173,11 @@ def _rss_entries(root: etree._Element) -> Iterator[_Entry]:
     channel = next(_children(root, "channel", None), root)
     for item in _children(channel, "item", (_NO_NS,)):
         href = _text(item, "link", (_NO_NS,))
-        if href is None:
-            guid = next(_children(item, "guid", (_NO_NS,)), None)
-            if guid is not None and (guid.get("isPermaLink") or "true").lower() != "false":
-                href = _text(item, "guid", (_NO_NS,))
+        guid = next(_children(item, "guid", (_NO_NS,)), None)
+        if href is None and guid is not None and (guid.get("isPermaLink") or "true").lower() != "false":
+            # Many feeds omit isPermaLink on guids that are plain ids: only a full URL is taken as a link.
+            text = _text(item, "guid", (_NO_NS,)) or ""
+            href = text if text.lower().startswith(("http://", "https://")) else None
         when = _first_text(item, (("pubDate", (_NO_NS,)), ("date", (_DC,)), ("published", (_ATOM,)),
                                   ("updated", (_ATOM,))))
         yield _Entry(href, _text(item, "title", (_NO_NS,)) or "", when)
@@ -245,6 +249,7 @@ _ARROWS = frozenset({"»", "›", ">", "→", "＞", "〉"})
 _DECORATION = " \t\r\n[]【】()（）<>«»‹›→←＞＜〈〉|:："
 _NEXT_CLASSES = frozenset({"next", "nxt", "nextpage", "nextpostslink"})
 _PAGED_NAME = re.compile(r"(?P<stem>[A-Za-z][\w-]*?)(?:_(?P<number>\d+))?\.(?P<ext>s?html?)")
+_PAGE_PARAMETERS = ("page", "p", "pn", "pg", "pageno", "page_no", "pagenum", "pageindex", "currentpage", "curpage")
 # TRS WCM portals write their pager with a script: createPageHTML(pages, current, "index", "html").
 _PAGER_SCRIPT = re.compile(r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,"
                            r"\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]")
@@ -325,7 +330,8 @@ def _first(anchors: Iterator[_PageAnchor]) -> str | None:
 
 
 def _reads_next(anchor: _PageAnchor) -> bool:
-    for label in (anchor.text, anchor.element.get("title") or ""):
+    image_labels = [image.get("alt") or "" for image in anchor.element.iter("img")]
+    for label in (anchor.text, anchor.element.get("title") or "", *image_labels):
         core = label.strip(_DECORATION).lower()
         if core in _NEXT_WORDS:
             return True
@@ -345,19 +351,44 @@ def _pager_script_next(root: etree._Element, base: str, base_url: str) -> str | 
 
 
 def _numbered_next(anchors: list[_PageAnchor], base_url: str) -> str | None:
-    """index.html -> index_1.html (or _2), list_3.html -> list_4.html, when the page links there."""
-    path = urlsplit(base_url).path
-    name = path.rsplit("/", 1)[-1]
-    match = _PAGED_NAME.fullmatch(name) if name else None
-    if name and match is None:
-        return None
-    stem, number = (match.group("stem"), int(match.group("number") or 0)) if match else ("index", 0)
-    extensions: tuple[str, ...] = (match.group("ext"),) if match else ("html", "shtml", "htm")
-    following = (1, 2) if number == 0 else (number + 1,)
-    targets = {urljoin(base_url, f"{stem}_{n}.{ext}") for n in following for ext in extensions}
+    """A numbered pager link to the page after this one, when the page shows one.
+
+    index.html -> index_1.html (or _2), list_3.html -> list_4.html, ?page=3 -> ?page=4, and from a
+    first page without a page parameter, the same query plus page=2 (or 1, for pagers counting from 0).
+    """
+    targets = _path_targets(base_url) | _query_targets(base_url)
     for anchor in anchors:
         # A numbered pager reads "2" or an arrow; a menu link that happens to match reads like a section name.
         plain = anchor.text.strip(_DECORATION)
-        if urlsplit(anchor.url)._replace(fragment="").geturl() in targets and (plain.isdigit() or not plain):
+        if (plain.isdigit() or not plain) and _comparable(anchor.url) in targets:
             return anchor.url
     return None
+
+
+def _path_targets(base_url: str) -> set[str]:
+    name = urlsplit(base_url).path.rsplit("/", 1)[-1]
+    match = _PAGED_NAME.fullmatch(name) if name else None
+    if name and match is None:
+        return set()
+    stem, number = (match.group("stem"), int(match.group("number") or 0)) if match else ("index", 0)
+    extensions: tuple[str, ...] = (match.group("ext"),) if match else ("html", "shtml", "htm")
+    following = (1, 2) if number == 0 else (number + 1,)
+    return {_comparable(urljoin(base_url, f"{stem}_{n}.{ext}")) for n in following for ext in extensions}
+
+
+def _query_targets(base_url: str) -> set[str]:
+    parts = urlsplit(base_url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    for index, (key, value) in enumerate(query):
+        if key.lower() in _PAGE_PARAMETERS and value.isdigit():
+            changed = [*query[:index], (key, str(int(value) + 1)), *query[index + 1:]]
+            return {_comparable(urlunsplit(parts._replace(query=urlencode(changed))))}
+    return {_comparable(urlunsplit(parts._replace(query=urlencode([*query, (key, str(n)),]))))
+            for key in _PAGE_PARAMETERS for n in (1, 2)}
+
+
+def _comparable(url: str) -> str:
+    """A URL with its query keys lower-cased and sorted, without fragment, for comparing pager links."""
+    parts = urlsplit(url)
+    query = urlencode(sorted((key.lower(), value) for key, value in parse_qsl(parts.query, keep_blank_values=True)))
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, query, ""))

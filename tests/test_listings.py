@@ -206,6 +206,13 @@ def test_feed_listing_reads_html_entities_that_xml_does_not_define() -> None:
     assert [link.title for link in links] == ["A B \u00a9 2026 & C"]
 
 
+def test_feed_listing_reads_utf16_feed() -> None:
+    body = ("<?xml version='1.0' encoding='utf-16'?><rss version='2.0'><channel><item><title>宽字节</title>"
+            "<link>https://www.example.cn/u16.html</link></item></channel></rss>").encode("utf-16")
+    links = links_from_feed(body, "https://www.example.cn/rss.xml", zone=SHANGHAI, now=NOW)
+    assert summary(links) == [("https://www.example.cn/u16.html", "宽字节", None)]
+
+
 def test_feed_listing_reads_gb2312_declared_feed() -> None:
     body = ('<?xml version="1.0" encoding="gb2312"?><rss version="2.0"><channel><item><title>政务公开</title>'
             '<link>http://www.example.gov.cn/zwgk/1.htm</link></item></channel></rss>').encode("gb18030")
@@ -297,6 +304,24 @@ def read_listing_page(name: str) -> str:
 @pytest.mark.parametrize(("fixture", "page_url", "expected"), NEXT_PAGES)
 def test_next_page_url_finds_the_pager_link(fixture: str, page_url: str, expected: str | None) -> None:
     assert next_page_url(read_listing_page(fixture), page_url) == expected
+
+
+def test_next_page_url_reads_image_buttons() -> None:
+    html = '<html><body><a href="list_2.html"><img src="next.gif" alt="下一页"></a></body></html>'
+    assert next_page_url(html, "http://www.example.gov.cn/xw/list_1.html") == "http://www.example.gov.cn/xw/list_2.html"
+
+
+@pytest.mark.parametrize(("pager", "page_url", "expected"), [
+    pytest.param('<a href="?cat=5&page=1">1</a><a href="?cat=5&page=3">3</a>', "https://www.example.cn/list?page=2&cat=5",
+                 "https://www.example.cn/list?cat=5&page=3", id="page parameter counts on"),
+    pytest.param('<a href="list?cat=5&pageNo=2">2</a>', "https://www.example.cn/list?cat=5",
+                 "https://www.example.cn/list?cat=5&pageNo=2", id="first page without parameter"),
+    pytest.param('<a href="list?cat=6&page=2">2</a>', "https://www.example.cn/list?cat=5", None,
+                 id="another category is not the next page"),
+])
+def test_next_page_url_follows_numbered_query_pagers(pager: str, page_url: str, expected: str | None) -> None:
+    html = f'<html><body><ul><li><a href="/a/1.html">条目</a></li></ul><div class="pages">{pager}</div></body></html>'
+    assert next_page_url(html, page_url) == expected
 
 
 def test_next_page_url_ignores_numbered_menu_links() -> None:
