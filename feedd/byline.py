@@ -18,7 +18,7 @@ _STOP = (r"(?=\s*(?:来源|來源|稿源|出处|作者|记者|記者|编辑|編�
 _NAME_CHARS = r"[^\s:：|｜,，;；。()（）【】\[\]<>/／]"
 _NAME_RUN = rf"(?P<value>{_NAME_CHARS}{{1,40}}(?:[ 、,，]{_NAME_CHARS}{{1,20}}){{0,4}})"
 SOURCE_LABEL = re.compile(
-    r"(?P<before>.{0,3}?)(?:稿件来源|本文来源|文章来源|新闻来源|信息来源|来源于|来源|來源|稿源|出处|來自|来自)"
+    r"(?:稿件来源|本文来源|文章来源|新闻来源|信息来源|来源于|来源|來源|稿源|出处|來自|来自)"
     r"\s*[:：]\s*[\[【(（]?\s*"
     + _NAME_RUN)
 AUTHOR_LABEL = re.compile(
@@ -118,7 +118,7 @@ def _source(facts: PageFacts, header: Sequence[Segment], footer: Sequence[Segmen
 
 def _labelled_source(text: str) -> str | None:
     for match in SOURCE_LABEL.finditer(text):
-        if _CREDIT_BEFORE.search(match.group("before")):
+        if _CREDIT_BEFORE.search(text[max(0, match.start() - 3): match.start()]):
             continue
         value = _clean(match.group("value"))
         if _usable_source(value):

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 
-from lxml import etree, html
+from lxml import etree
 
-from feedd.extract_page import INVISIBLE_TAGS, text_of
+from feedd.extract_page import INVISIBLE_TAGS, Measure, PageWalk, parse_fragment, text_of
 
 _BLOCK_TAGS = frozenset({"p", "div", "section", "article", "main", "td", "th", "li", "ul", "ol", "table",
                          "tbody", "tr", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "figure",
@@ -47,36 +46,11 @@ _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.DOTALL)
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "", "/": "/", '"': '"', "'": "'", "\\": "\\"}
 
 
-@dataclass
-class Measure:
-    text: int = 0
-    links: int = 0
-    score: float = 0.0
-
-
 def measure(root: etree._Element) -> dict[etree._Element, Measure]:
     """Text length and link-text length of every element, in one bottom-up walk."""
-    measures: dict[etree._Element, Measure] = {}
-    _measure(root, measures, in_link=False)
-    return measures
-
-
-def _measure(node: etree._Element, into: dict[etree._Element, Measure], in_link: bool) -> Measure:
-    here = Measure()
-    if not isinstance(node.tag, str) or node.tag in INVISIBLE_TAGS:
-        into[node] = here
-        return here
-    link = in_link or node.tag == "a"
-    own = len((node.text or "").strip())
-    here.text = own
-    here.links = own if link else 0
-    for child in node:
-        below = _measure(child, into, link)
-        tail = len((child.tail or "").strip())
-        here.text += below.text + tail
-        here.links += below.links + (tail if link else 0)
-    into[node] = here
-    return here
+    walk = PageWalk()
+    walk.visit(root)
+    return walk.measures
 
 
 def find_content_node(root: etree._Element, measures: dict[etree._Element, Measure]) -> etree._Element:
@@ -158,8 +132,10 @@ def embedded_body(raw: str) -> etree._Element | None:
         if run.count("\\u003c") + run.count("\\x3c") + run.count("\\u003C") < 3:
             continue
         try:
-            fragment = html.fragment_fromstring(_unescape(run), create_parent="div")
+            fragment = parse_fragment(_unescape(run))
         except (etree.ParserError, ValueError):
+            continue
+        if fragment is None:
             continue
         text = text_of(fragment)
         length = len(text.strip())

@@ -16,7 +16,6 @@ from lxml import etree
 
 from feedd.byline import Byline, read_byline
 from feedd.content import (
-    Measure,
     clean_content,
     content_text,
     embedded_body,
@@ -26,7 +25,7 @@ from feedd.content import (
 )
 from feedd.dates import parse_date
 from feedd.errors import ExtractError
-from feedd.extract_page import PageFacts, Segment, meta_value, normalise_space, parse_page, text_of
+from feedd.extract_page import Measure, PageFacts, Segment, meta_value, normalise_space, parse_page, text_of
 from feedd.extract_time import find_published
 from feedd.extract_title import TitleChoice, choose_title, match_key
 from feedd.models import Article, Timestamp
@@ -55,7 +54,7 @@ def extract_article(html: str, url: str, *, zone: tzinfo, now: datetime,
     title = _title(facts, rules)
     title_index = _locate_title(facts, title)
     header = _header(facts.segments, title_index)
-    measures = measure(facts.root)
+    measures = facts.measures
     node = _rule_node(facts.root, rules.content)
     if node is None:
         node = _automatic_content(facts, measures)

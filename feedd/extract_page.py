@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from lxml import etree, html
+from lxml import etree
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +30,14 @@ class Segment:
     element: etree._Element
 
 
+@dataclass
+class Measure:
+    """Visible text length of an element's subtree and how much of it is link text."""
+
+    text: int = 0
+    links: int = 0
+
+
 @dataclass(frozen=True)
 class PageFacts:
     """What the extraction steps share: the tree and what one walk over it found."""
@@ -43,6 +51,8 @@ class PageFacts:
     segments: tuple[Segment, ...]
     scripts: tuple[str, ...] = field(default=())
     is_text_dump: bool = False
+    measures: dict[etree._Element, Measure] = field(default_factory=dict)
+    headings: tuple[etree._Element, ...] = field(default=())
 
 
 def normalise_space(text: str) -> str:
@@ -50,17 +60,26 @@ def normalise_space(text: str) -> str:
 
 
 def parse_page(raw: str, url: str) -> PageFacts:
-    """Parse once and collect meta, JSON-LD, script bodies and visible text segments."""
+    """Parse once; collect meta, JSON-LD, scripts, then text segments, sizes and headings in one walk."""
     root = _parse(raw)
     meta = _collect_meta(root)
     scripts = tuple(script.text or "" for script in root.iter("script"))
     json_ld = _collect_json_ld(root)
     title_node = root.find(".//title")
     title_tag = normalise_space("".join(str(text) for text in title_node.itertext())) if title_node is not None else ""
-    is_text_dump = _looks_like_text_dump(root)
-    segments = _text_dump_segments(root) if is_text_dump else _collect_segments(root)
+    walk = PageWalk()
+    walk.visit(root)
+    is_text_dump = _looks_like_text_dump(root, walk)
+    segments = _text_dump_segments(root) if is_text_dump else tuple(walk.segments)
     return PageFacts(root=root, url=url, raw=raw, meta=meta, json_ld=json_ld, title_tag=title_tag,
-                     segments=segments, scripts=scripts, is_text_dump=is_text_dump)
+                     segments=segments, scripts=scripts, is_text_dump=is_text_dump, measures=walk.measures,
+                     headings=tuple(walk.headings))
+
+
+def parse_fragment(markup: str) -> etree._Element | None:
+    """An HTML fragment inside a <div>, parsed like a page."""
+    root = _parse(f"<html><body><div>{markup}</div></body></html>")
+    return root.find("body/div")
 
 
 def _parse(raw: str) -> etree._Element:
@@ -68,12 +87,11 @@ def _parse(raw: str) -> etree._Element:
     # lxml refuses str input that carries an XML encoding declaration.
     if text.startswith("<?xml"):
         text = text[text.find("?>") + 2:]
-    if not text.strip():
-        text = "<html></html>"
-    try:
-        return html.document_fromstring(text)
-    except (etree.ParserError, ValueError):
-        return html.document_fromstring("<html><body><pre></pre></body></html>")
+    parser = etree.HTMLParser(remove_pis=True)
+    root = etree.fromstring(text, parser) if text.strip() else None
+    if root is None:
+        root = etree.fromstring("<html><body></body></html>", parser)
+    return root
 
 
 def _collect_meta(root: etree._Element) -> dict[str, str]:
@@ -115,13 +133,13 @@ def _flatten_json_ld(data: Any, into: list[dict[str, Any]]) -> None:
                 _flatten_json_ld(data[key], into)
 
 
-def _looks_like_text_dump(root: etree._Element) -> bool:
+def _looks_like_text_dump(root: etree._Element, walk: PageWalk) -> bool:
     """A saved text dump parses as one big paragraph in an otherwise empty document."""
     body = root.find("body")
-    if body is None:
+    if body is None or len(walk.measures) > 12:
         return False
     elements = sum(1 for _ in body.iter())
-    return elements <= 3 and len(text_of(body)) > 200
+    return elements <= 3 and walk.measures.get(body, Measure()).text > 200
 
 
 def _text_dump_segments(root: etree._Element) -> tuple[Segment, ...]:
@@ -131,22 +149,52 @@ def _text_dump_segments(root: etree._Element) -> tuple[Segment, ...]:
     return tuple(Segment(normalise_space(line), holder) for line in text.splitlines() if line.strip())
 
 
-def _collect_segments(root: etree._Element) -> tuple[Segment, ...]:
-    segments: list[Segment] = []
-    body = root.find("body")
-    _walk(body if body is not None else root, segments)
-    return tuple(segments)
+_HEADING_TAGS = frozenset({"h1", "h2", "h3"})
+_HEADING_MARK = re.compile(r"title|headline|heading", re.IGNORECASE)
 
 
-def _walk(node: etree._Element, into: list[Segment]) -> None:
-    if not isinstance(node.tag, str) or node.tag in INVISIBLE_TAGS:
-        return
-    if node.text and node.text.strip():
-        into.append(Segment(normalise_space(node.text), node))
-    for child in node:
-        _walk(child, into)
-        if child.tail and child.tail.strip():
-            into.append(Segment(normalise_space(child.tail), node))
+class PageWalk:
+    """One recursive pass: text segments in order, text/link sizes per element, heading candidates."""
+
+    def __init__(self) -> None:
+        self.segments: list[Segment] = []
+        self.measures: dict[etree._Element, Measure] = {}
+        self.headings: list[etree._Element] = []
+
+    def visit(self, node: etree._Element, in_link: bool = False) -> Measure:
+        here = Measure()
+        self.measures[node] = here
+        tag = node.tag
+        if not isinstance(tag, str) or tag in INVISIBLE_TAGS:
+            return here
+        if tag in _HEADING_TAGS or self._marked_as_heading(node):
+            self.headings.append(node)
+        link = in_link or tag == "a"
+        text = node.text
+        if text and not text.isspace():
+            normal = normalise_space(text)
+            self.segments.append(Segment(normal, node))
+            here.text = len(normal)
+        links = 0
+        for child in node:
+            below = self.visit(child, link)
+            here.text += below.text
+            links += below.links
+            tail = child.tail
+            if tail and not tail.isspace():
+                normal = normalise_space(tail)
+                self.segments.append(Segment(normal, node))
+                here.text += len(normal)
+        here.links = here.text if link else links
+        return here
+
+    @staticmethod
+    def _marked_as_heading(node: etree._Element) -> bool:
+        marks = node.get("class")
+        if marks and _HEADING_MARK.search(marks):
+            return True
+        marks = node.get("id")
+        return bool(marks and _HEADING_MARK.search(marks))
 
 
 def text_of(node: etree._Element) -> str:

@@ -18,11 +18,6 @@ _SEPARATORS = re.compile(r"\s*(?:--|__|_|\s\|\s|\|\||\s[-–—~·]\s|\s::\s|｜
 _SITE_WORDS = re.compile(
     r"(网|報|报|新闻|频道|在线|中心|电台|电视台|官网|首页|平台|门户|客户端|网站|在线|com|cn|news|times|post|"
     r"daily|tribune|journal|reuters|herald|online|magazine|blog|press|media|tv|radio|gazette)", re.IGNORECASE)
-_HEADING_XPATH = (
-    "//h1 | //h2 | //h3 | //*[contains(@class, 'title') or contains(@id, 'title') or "
-    "contains(@class, 'Title') or contains(@class, 'headline') or contains(@class, 'heading')]"
-    "[not(self::html or self::body or self::head or self::title or self::meta)]"
-)
 _KEY = re.compile(r"[\s\u3000\"'“”‘’「」《》·:：,，.。!！?？|｜_\-–—()（）\[\]【】]+")
 _MAX_TITLE = 200
 _EDIT_MARK = re.compile(r"\s*\[(?:编辑|edit|编辑源代码)\]\s*$", re.IGNORECASE)
@@ -45,7 +40,7 @@ def choose_title(facts: PageFacts) -> TitleChoice:
     """og:title / headings / <title>: the visible heading that matches the <title> wins."""
     declared = _declared_titles(facts)
     reference = [facts.title_tag, *declared]
-    headings = _headings(facts.root) if not facts.is_text_dump else []
+    headings = _headings(facts) if not facts.is_text_dump else []
     for heading_text, element in headings:
         if _opens_any(heading_text, reference):
             return TitleChoice(heading_text, element)
@@ -86,11 +81,10 @@ def _declared_titles(facts: PageFacts) -> list[str]:
     return [text for text in found if 0 < len(text) <= _MAX_TITLE * 2]
 
 
-def _headings(root: etree._Element) -> list[tuple[str, etree._Element]]:
+def _headings(facts: PageFacts) -> list[tuple[str, etree._Element]]:
     found: list[tuple[str, etree._Element]] = []
-    matched = root.xpath(_HEADING_XPATH)
-    for element in matched if isinstance(matched, list) else []:
-        if not isinstance(element, etree._Element):
+    for element in facts.headings:
+        if element.tag in ("html", "body", "head", "title", "meta"):
             continue
         text = _EDIT_MARK.sub("", normalise_space(text_of(element)))
         if 2 <= len(text) <= _MAX_TITLE:
