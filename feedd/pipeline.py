@@ -30,7 +30,8 @@ from feedd.errors import (
 )
 from feedd.extract import extract_article
 from feedd.fetch import Access, Fetcher
-from feedd.models import Article, FeedMeta, Link, NotModified, SectionReport, SectionStatus
+from feedd.listings import links_from_feed, links_from_json, next_page_url
+from feedd.models import Article, FeedMeta, Link, NotModified, Page, SectionReport, SectionStatus
 from feedd.publish import render_index, render_opml, write_if_changed
 from feedd.render import render_feeds
 from feedd.store import Store, item_id_for
@@ -80,7 +81,7 @@ def poll_section(section: SectionConfig, deps: PipelineDeps) -> SectionReport:
         if not outcome.retry_listing:
             # Validators are kept only when no article failed for a passing reason, so such an
             # article is retried on the next poll instead of hiding behind a 304.
-            deps.store.record_page_success(section.url, listing.etag, listing.last_modified)
+            deps.store.record_page_success(listing_url(section), listing.etag, listing.last_modified)
     written, publish_error = _publish_section(section, deps)
     _record_poll(deps, section.key, started, publish_error)
     return SectionReport(
@@ -96,16 +97,63 @@ class _ArticleOutcome:
     retry_listing: bool  # an article failed for a reason that may pass by the next poll
 
 
+def listing_url(section: SectionConfig) -> str:
+    return section.listing.url if section.listing else section.url
+
+
 def _read_listing(section: SectionConfig, deps: PipelineDeps, access: Access) -> _Listing:
-    state = deps.store.page_state(section.url)
-    page = deps.fetcher.fetch(section.url, access, etag=state.etag if state else None,
+    url = listing_url(section)
+    state = deps.store.page_state(url)
+    page = deps.fetcher.fetch(url, access, etag=state.etag if state else None,
                               last_modified=state.last_modified if state else None)
     if isinstance(page, NotModified):
         return _Listing((), True, None, None)
-    html = decode_html(page.body, page.content_type)
-    links = discover_links(html, page.url, selector=section.links, zone=section.timezone,
-                           now=deps.clock(), max_links=deps.config.fetch.max_links)
-    return _Listing(tuple(links), False, page.etag, page.last_modified)
+    links = _links_of(section, deps, page)
+    if section.pages > 1 and (section.listing is None or section.listing.kind == "html") \
+            and deps.store.count_items(section.key) == 0:
+        links = _follow_pages(section, deps, access, page, links)
+    return _Listing(tuple(links[:deps.config.fetch.max_links]), False, page.etag, page.last_modified)
+
+
+def _links_of(section: SectionConfig, deps: PipelineDeps, page: Page) -> list[Link]:
+    spec = section.listing
+    now = deps.clock()
+    limit = deps.config.fetch.max_links
+    if spec is not None and spec.kind in ("feed", "sitemap"):
+        # Raw bytes: the XML declaration names the encoding.
+        return links_from_feed(page.body, page.url, zone=section.timezone, now=now, max_links=limit)
+    text = decode_html(page.body, page.content_type)
+    if spec is not None and spec.kind == "json":
+        return links_from_json(text, page.url, spec, zone=section.timezone, now=now, max_links=limit)
+    return discover_links(text, page.url, selector=section.links, zone=section.timezone, now=now,
+                          max_links=limit)
+
+
+def _follow_pages(section: SectionConfig, deps: PipelineDeps, access: Access, first: Page,
+                  links: list[Link]) -> list[Link]:
+    """On a section's first poll, older pages of the listing fill the feed; later polls read page one only."""
+    seen_pages = {first.url}
+    seen_links = {link.url for link in links}
+    page = first
+    for _ in range(section.pages - 1):
+        next_url = next_page_url(decode_html(page.body, page.content_type), page.url)
+        if next_url is None or next_url in seen_pages or deps.should_stop():
+            break
+        seen_pages.add(next_url)
+        try:
+            fetched = deps.fetcher.fetch(next_url, access)
+            if isinstance(fetched, NotModified):
+                break
+            more = [link for link in _links_of(section, deps, fetched) if link.url not in seen_links]
+        except (FetchError, DecodeError, DiscoverError) as exc:
+            log.warning("%s: listing page %s skipped: %s", section.key, next_url, exc)
+            break
+        if not more:
+            break
+        links.extend(more)
+        seen_links.update(link.url for link in more)
+        page = fetched
+    return links
 
 
 def _read_new_articles(section: SectionConfig, deps: PipelineDeps, access: Access,
