@@ -20,7 +20,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
@@ -174,22 +174,24 @@ def _offset(label: str | None) -> tzinfo | None:
     return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
 
 
-def day_matches(predicted: When | None, truth: When, zone: tzinfo) -> bool:
+def day_matches(predicted: When | None, truth: When, zone: tzinfo, utc_truth: bool = False) -> bool:
+    """Days as the page shows them: a UTC-instant truth (postlight) is first moved into the page's zone."""
     if predicted is None:
         return False
-    if predicted.instant is not None and truth.stated_zone is not None:
-        local = predicted.instant.astimezone(truth.stated_zone if truth.instant else zone)
-        shown = date(local.year, local.month, local.day)
-    elif predicted.instant is not None and truth.instant is not None and truth.stated_zone is None:
-        local = predicted.instant.astimezone(zone)
-        shown = date(local.year, local.month, local.day)
+    expected = (truth.year, truth.month, truth.day)
+    if truth.instant is not None and utc_truth:
+        local_truth = truth.instant.astimezone(zone)
+        expected = (local_truth.year, local_truth.month, local_truth.day)
+    if predicted.instant is not None and truth.stated_zone is not None and not utc_truth:
+        local = predicted.instant.astimezone(truth.stated_zone)
+        shown = (local.year, local.month, local.day)
     else:
-        shown = date(predicted.year, predicted.month or 1, predicted.day or 1)
-    if truth.month is None:
-        return shown.year == truth.year
-    if truth.day is None:
-        return (shown.year, shown.month) == (truth.year, truth.month)
-    return shown == date(truth.year, truth.month, truth.day)
+        shown = (predicted.year, predicted.month or 1, predicted.day or 1)
+    if expected[1] is None:
+        return shown[0] == expected[0]
+    if expected[2] is None:
+        return shown[:2] == expected[:2]
+    return shown == expected
 
 
 def minute_matches(predicted: When | None, truth: When) -> bool:
@@ -251,7 +253,7 @@ def _score_case(case: Case, result: dict[str, Any], tally: Tally) -> None:
         expected = read_when(truth["date"], zone)
         predicted = read_when(result.get("published"), zone)
         if expected is not None:
-            tally.add("date_day", day_matches(predicted, expected, zone))
+            tally.add("date_day", day_matches(predicted, expected, zone, case.utc_dates))
             if expected.instant is not None:
                 tally.add("date_minute", minute_matches(predicted, expected))
         if case.chinese and predicted is not None and predicted.instant is not None:

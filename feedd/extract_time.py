@@ -37,6 +37,7 @@ _URL_DATE = (
     re.compile(r"[/_t](?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)[_/.]"),
 )
 _ABOVE_BODY = 25
+_LINKED_DATE_REACH = 6
 _HEADER_SEGMENTS = 40
 _HEADER_CHARS = 1500
 
@@ -48,14 +49,25 @@ def find_published(facts: PageFacts, title_index: int | None, content_start: int
                                     _from_time_element(facts, zone, now)) if found is not None]
     shown = dateline(facts.segments, title_index, content_start, zone, now)
     if not declared:
-        return shown or _from_scripts(facts, zone, now) or date_in_url(facts.url, zone, now)
+        return (shown or _from_scripts(facts, zone, now) or relative_dateline(facts.segments, title_index, zone, now)
+                or date_in_url(facts.url, zone, now))
     chosen = declared[0]
     for other in declared[1:]:
         if _same_instant_in_local_zone(other, chosen):
             chosen = other
     if shown is not None and shown.day == chosen.day and _visible_wins(shown, chosen):
         return shown
+    if shown is not None and _local_day_of_utc_time(shown, chosen):
+        return shown
     return chosen
+
+
+def _local_day_of_utc_time(shown: Timestamp, declared: Timestamp) -> bool:
+    """A machine time in UTC falls on the next or previous day for publishers west or east of
+    Greenwich; when the zone is not known (read as UTC), the day the page prints is the local one."""
+    return (shown.precision == "day" and declared.precision != "day"
+            and declared.moment.utcoffset() == timedelta(0) and shown.moment.utcoffset() == timedelta(0)
+            and abs((shown.day - declared.day).days) == 1)
 
 
 def _visible_wins(shown: Timestamp, declared: Timestamp) -> bool:
@@ -131,8 +143,16 @@ def dateline(segments: Sequence[Segment], title_index: int | None, content_start
         found = _first_date(window, zone, now, parse_dated)
         if found is not None:
             return found
-    found = _first_date([segment for segment in header if len(segment.text) <= 40], zone, now, parse_date)
-    return found or _labelled_date(segments, zone, now)
+    return _labelled_date(segments, zone, now)
+
+
+def relative_dateline(segments: Sequence[Segment], title_index: int | None, zone: tzinfo,
+                      now: datetime) -> Timestamp | None:
+    """A year-less or relative date ('4月20日', '昨天 08:30') in a short line right below the headline."""
+    if title_index is None:
+        return None
+    header = [segment for segment in _header_window(segments, title_index) if len(segment.text) <= 40]
+    return _first_date(header, zone, now, parse_date)
 
 
 def _header_window(segments: Sequence[Segment], title_index: int) -> list[Segment]:
@@ -151,7 +171,8 @@ def _first_date(window: Sequence[Segment], zone: tzinfo, now: datetime,
     for position, segment in enumerate(window):
         if _DECOY.search(segment.text) or len(segment.text) > 160:
             continue
-        if segment.element.tag == "a" and not _PUBLISH_LABEL.search(segment.text):
+        # Linked dates are usually other articles', except a date-archive link in the byline itself.
+        if segment.element.tag == "a" and position >= _LINKED_DATE_REACH and not _PUBLISH_LABEL.search(segment.text):
             continue
         found = reader(segment.text, zone, now)
         if found is None:
