@@ -375,7 +375,10 @@ class Fetcher:
         except FetchError as exc:
             if exc.status is not None and 400 <= exc.status < 500:
                 return Protego.parse("")
-            # RFC 9309: an unreachable robots.txt means "assume everything is disallowed", for a while.
+            if exc.status is None:
+                # The host itself is unreachable: say so, rather than blame robots.txt.
+                raise FetchError(url, f"robots.txt not reachable: {exc.reason}") from exc
+            # RFC 9309: a robots.txt answering 5xx means "assume everything is disallowed", for a while.
             log.warning("robots.txt unreachable for %s (%s): treating the host as disallowed", parts.netloc,
                         exc.reason)
             return Protego.parse("User-agent: *\nDisallow: /")

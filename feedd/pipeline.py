@@ -71,7 +71,8 @@ def poll_section(section: SectionConfig, deps: PipelineDeps) -> SectionReport:
     try:
         listing = _read_listing(section, deps, access)
     except (FetchError, DecodeError, DiscoverError, StoreError) as exc:
-        error = f"listing {section.url}: {exc}"
+        text = str(exc)
+        error = f"listing: {text}" if listing_url(section) in text else f"listing {listing_url(section)}: {text}"
         log.warning("%s: %s", section.key, error)
         _record_poll(deps, section.key, started, error)
         return SectionReport(key=section.key, listing_ok=False, error=error)
