@@ -18,9 +18,14 @@ _STOP = (r"(?=\s*(?:来源|來源|稿源|出处|作者|记者|記者|编辑|編�
 _NAME_CHARS = r"[^\s:：|｜,，;；。()（）【】\[\]<>/／]"
 _NAME_RUN = rf"(?P<value>{_NAME_CHARS}{{1,40}}(?:[ 、,，]{_NAME_CHARS}{{1,20}}){{0,4}})"
 SOURCE_LABEL = re.compile(
-    r"(?:稿件来源|本文来源|文章来源|新闻来源|信息来源|来源于|来源|來源|稿源|出处|來自|来自)"
-    r"\s*[:：]\s*[\[【(（]?\s*"
+    r"(?P<label>稿件来源|本文来源|文章来源|新闻来源|信息来源|来源于|来源|來源|稿源|出处|來自|来自)"
+    r"\s*[:：|｜]\s*[\[【(（]?\s*"
     + _NAME_RUN)
+# '本文来源于<a>国家统计局</a>' carries no colon; the value must then be named like an outlet.
+_SOURCE_FROM = re.compile(r"(?:本文|文章|稿件)?来源于\s*" + _NAME_RUN)
+# The end of a reprinted essay cites where it first ran: '——《北京之春》1998年3月号', '(摘自《…学刊》…)'.
+_CITATION = re.compile(r"(?:^|\n)\s*[(（]?\s*(?:——|—|--|摘自|选自|转自|转载自|原载于?|刊于|载于|录自)\s*"
+                       r"《(?P<value>[^》\n]{2,30})》")
 AUTHOR_LABEL = re.compile(
     r"(?:作\s*者|[记記]\s*者|撰\s*文|撰\s*稿|文\s*[/／|]|文\s*[:：]|\bBy\b|\bVon\b|\bAutor(?:in)?\b)\s*[:：]?\s*"
     + _NAME_RUN)
@@ -37,17 +42,25 @@ _SOURCE_CLASS = re.compile(r"source|media[-_]?name|from|origin|laiyuan|ly\b", re
 _AUTHOR_CLASS = re.compile(r"author|byline|writer|zuozhe", re.IGNORECASE)
 _AUTHOR_META = ("author", "article:author", "dc.creator", "sailthru.author", "parsely-author", "byl",
                 "og:article:author", "twitter:creator")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+# Organisations that are a crowd, not an outlet ('维基媒体项目贡献者').
+_COLLECTIVE = re.compile(r"贡献者|貢獻者|网友|用户|contributors|community", re.IGNORECASE)
 _JUNK_NAME = re.compile(r"^(?:http|www\.|@)|[<>{}=:：]|^\d+$|\d{1,2}:\d{2}")
 # Words of page furniture that sit next to a dateline but name no outlet.
 _FURNITURE = re.compile(
     r"分享|字号|字体|打印|收藏|评论|回复|阅读|浏览|关注|举报|纠错|本文|链接|扫码|手机|客户端|订阅|点赞|转发|"
-    r"大|中|小|默认|播报|听新闻|^A[+-]?$|星期|[周週][一二三四五六日]|原创|作者|编辑|记者|更新|查看|功能")
+    r"^(?:大|中|小|默认|超大|标准)$|播报|听新闻|^A[+-]?$|星期|[周週][一二三四五六日]|原创|作者|编辑|记者|更新|查看|功能")
 _WIRE_DATELINE = re.compile(r"^\s*[据據]?\s*(?P<value>[\u4e00-\u9fff]{2,6}?(?:社|网|網|台|报|報))"
                             r"[\u4e00-\u9fff]{0,8}\d{0,2}月?\d{0,2}日?\s*[电電讯訊]")
 _OUTLET = re.compile(
     r"(报|報|网|網|社|台|刊|新闻|新聞|消息|参考|频道|在线|传媒|媒体|日报|晚报|时报|周刊|杂志|中心|局|部|委|厅|办|"
-    r"政府|发布|头条|财经|之声|之春|季刊|学报|Times|News|Post|Daily|Journal|Reuters|Press|Herald|Agency)$")
-_DATE_PREFIX = re.compile(r"^[\d\s:：年月日/.\-]+")
+    r"政府|发布|头条|财经|之声|之春|季刊|学报|中文站|Times|News|Post|Daily|Journal|Reuters|Press|Herald|Agency)$")
+_DATELINE = re.compile(r"\d{4}[-/.年]\d{1,2}(?:[-/.月]\d{1,2}日?)?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
+                       r"|\d{1,2}:\d{2}(?::\d{2})?")
+_WORD = re.compile(r"\w")
+_PROFILE_LINK = re.compile(r"/(?:c/)?user/|/u/\d|/people/|/profile/|/author/|/home/\d|mp\.|/account/")
+_SEPARATORS = re.compile(r"[|｜·•/／]|来源|來源|原创[:：]?")
 _BY_PREFIX = re.compile(r"^\s*(?:(?:posted|written|published|publicado|publié|veröffentlicht)\s+)?"
                         r"(?:by|von|par|por|text|作者|记者|記者)\s*[:：]?\s*", re.IGNORECASE)
 _PHOTO_CREDIT = re.compile(r"\s*(?:摄|摄影|供图|图)$|^(?:图|摄影)")
@@ -70,7 +83,9 @@ def read_byline(facts: PageFacts, header: Sequence[Segment], footer: Sequence[Se
     `opening` is the body's first lines, where a wire dateline ('新华社北京5月20日电') names the source."""
     editor = _first(EDITOR_LABEL, [header, footer, facts.segments])
     source = _source(facts, header, footer, opening)
-    author = _author(facts, header, footer, (editor, source))
+    # Chinese bylines keep 来源 and 作者 apart; elsewhere an agency byline is the author too.
+    outlet = source if source and _CJK.search(source) and not _KANA.search(source) else None
+    author = _author(facts, header, footer, (editor, outlet))
     return Byline(source=source, author=author, editor=editor)
 
 
@@ -86,9 +101,13 @@ def _clean(value: str) -> str:
 def _first(pattern: re.Pattern[str], regions: Sequence[Sequence[Segment]],
            plausible: Callable[[str], bool] | None = None) -> str | None:
     for region in regions:
-        for match in pattern.finditer(_joined(region)):
+        text = _joined(region)
+        for match in pattern.finditer(text):
             value = _clean(match.group("value"))
-            if value and not _JUNK_NAME.search(value) and (plausible is None or plausible(value)):
+            if not value or _JUNK_NAME.search(value) or (value == match.group("value")
+                                                          and _followed_by_label(text, match)):
+                continue
+            if plausible is None or plausible(value):
                 return value
     return None
 
@@ -106,8 +125,14 @@ def _source(facts: PageFacts, header: Sequence[Segment], footer: Sequence[Segmen
     if marked and _looks_like_outlet(marked):
         return marked
     beside = _beside_dateline(header)
-    if beside:
+    if beside and not _is_account(facts, beside):
         return beside
+    declared = _declared_outlet(facts)
+    if declared:
+        return declared
+    cited = _cited_source(footer)
+    if cited:
+        return cited
     for segment in opening:
         wire = _WIRE_DATELINE.match(segment.text)
         if wire and _usable_source(wire.group("value")):
@@ -116,36 +141,100 @@ def _source(facts: PageFacts, header: Sequence[Segment], footer: Sequence[Segmen
     return anywhere if anywhere and _looks_like_outlet(anywhere) else None
 
 
+def _declared_outlet(facts: PageFacts) -> str | None:
+    """A JSON-LD author that is an Organization, or a 'person' named like an outlet (新华社 on
+    toutiao), is the article's source."""
+    for value in json_ld_values(facts, "author"):
+        for item in value if isinstance(value, list) else [value]:
+            name = _declared_name(item)
+            if name and (_is_organization(item) or _looks_like_outlet(name)) and _usable_source(name) \
+                    and not _COLLECTIVE.search(name):
+                return name
+    return None
+
+
+def _declared_name(item: object) -> str | None:
+    if isinstance(item, str):
+        return normalise_space(item) or None
+    if isinstance(item, dict) and isinstance(item.get("name"), str):
+        return normalise_space(item["name"]) or None
+    return None
+
+
+def _is_organization(item: object) -> bool:
+    return isinstance(item, dict) and "Organization" in str(item.get("@type", ""))
+
+
 def _labelled_source(text: str) -> str | None:
     for match in SOURCE_LABEL.finditer(text):
-        if _CREDIT_BEFORE.search(text[max(0, match.start() - 3): match.start()]):
+        # '（来源：梨视频）' credits a clip; '（本文来源：经济日报）' names the article's outlet.
+        explicit = len(match.group("label")) > 2
+        if not explicit and _CREDIT_BEFORE.search(text[max(0, match.start() - 3): match.start()]):
             continue
         value = _clean(match.group("value"))
-        if _usable_source(value):
+        if _usable_source(value) and not (_followed_by_label(text, match) and value == match.group("value")):
+            return value
+    for match in _SOURCE_FROM.finditer(text):
+        value = _clean(match.group("value"))
+        if _looks_like_outlet(value):
             return value
     return None
 
 
+def _followed_by_label(text: str, match: re.Match[str]) -> bool:
+    """'责任编辑：\n平台声明：…': the value caught is the next line's label, the field is empty."""
+    return text[match.end(): match.end() + 1] in (":", "：")
+
+
+def _cited_source(footer: Sequence[Segment]) -> str | None:
+    match = _CITATION.search(_joined(footer))
+    if match is None:
+        return None
+    value = normalise_space(match.group("value"))
+    return value if _usable_source(value) else None
+
+
 def _beside_dateline(header: Sequence[Segment]) -> str | None:
-    """Portals (sina, sohu, qq, udn) print the outlet right after the time with no label."""
-    for index, segment in enumerate(header):
-        if not re.search(r"\d{4}[-/.年]\d{1,2}|\d{1,2}:\d{2}", segment.text):
+    """Portals (sina, sohu, qq, udn) print the outlet right after the time with no label; others
+    (thepaper, toutiao, chinanews) right before it, often in an element of its own."""
+    shown = [segment.text for segment in header if _WORD.search(segment.text)]
+    for index, text in enumerate(shown):
+        match = _DATELINE.search(text)
+        if match is None:
             continue
-        rest = _DATE_PREFIX.sub("", segment.text)
-        following = [rest] if rest != segment.text and rest else []
-        following += [item.text for item in header[index + 1: index + 2]]
-        for text in following:
-            value = _clean(text.split()[0]) if text.split() else ""
-            if _looks_like_outlet(value):
-                return value
+        after = [text[match.end():], *shown[index + 1: index + 3]]
+        before = [text[:match.start()], *reversed(shown[max(0, index - 2): index])]
+        for candidate in [_first_word(item) for item in after] + [_last_word(item) for item in before]:
+            if _looks_like_outlet(candidate):
+                return candidate
         return None
     return None
+
+
+def _is_account(facts: PageFacts, name: str) -> bool:
+    """On self-media platforms (toutiao, sohu, baijiahao) the name beside the time is the posting
+    account, linked to its profile page: a writer, not a source."""
+    for segment in facts.segments:
+        element = segment.element
+        if element.tag == "a" and segment.text.lstrip("@") == name and _PROFILE_LINK.search(element.get("href", "")):
+            return True
+    return False
+
+
+def _first_word(text: str) -> str:
+    words = _SEPARATORS.sub(" ", text).split()
+    return _clean(words[0]) if words else ""
+
+
+def _last_word(text: str) -> str:
+    words = _SEPARATORS.sub(" ", text).split()
+    return _clean(words[-1]) if words else ""
 
 
 def _looks_like_outlet(value: str) -> bool:
     """Unlabelled text counts as a source only when it is named like an outlet ('…报', '…网')."""
     return (2 <= len(value) <= 20 and _usable_source(value) and not _FURNITURE.search(value)
-            and not re.search(r"\d", value) and bool(_OUTLET.search(value)))
+            and not re.search(r"\d{3}|\d\s*[年月日]|[:：]", value) and bool(_OUTLET.search(value)))
 
 
 def _usable_source(value: str) -> bool:

@@ -1,0 +1,92 @@
+"""Source (来源), author and editor on real saved pages from the shared corpus, and on small pages
+that isolate one rule each."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from feedd.decode import decode_html
+from feedd.extract import extract_article
+from feedd.models import Article
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 4, 21, 9, 0, tzinfo=UTC)
+
+
+def corpus_article(corpus: str, name: str, url: str = "http://example.invalid/article") -> Article:
+    page = CORPUS / corpus / "html" / name
+    return extract_article(decode_html(page.read_bytes(), None), url, zone=SHANGHAI, now=NOW)
+
+
+def inline_article(body: str, head: str = "") -> Article:
+    page = f"<html><head><title>标题</title>{head}</head><body>{body}</body></html>"
+    return extract_article(page, "https://www.example.cn/a/1.html", zone=SHANGHAI, now=NOW)
+
+
+STORY = "<p>" + "国务院常务会议今天召开，会议研究部署了多项工作，强调要稳定就业和扩大内需。" * 4 + "</p>"
+
+
+@pytest.mark.parametrize(("corpus", "name", "source"), [
+    ("gne", "detail__thepaper__3.html", "新华社"),
+    ("magic-html-benchmark", "cc1897c3d68906d2f86bee15a3405d309c486b777d40a391f45c8578e8e5bb3f.html", "中国新闻网"),
+    ("mozilla-readability", "qq.html", "TNW中文站"),
+])
+def test_byline_reads_unlabelled_outlet_printed_before_the_time(corpus: str, name: str, source: str) -> None:
+    assert corpus_article(corpus, name).source == source
+
+
+def test_byline_reads_unlabelled_outlet_after_the_time_even_when_named_daily() -> None:
+    # '北京日报' holds 日, which must not read as part of a date.
+    assert corpus_article("gne", "detail__sina__sina.html").source == "北京日报"
+
+
+def test_byline_reads_outlet_with_digits_after_an_original_mark() -> None:
+    name = "d997d758e164d7642a106dce06f0b68df60a1b48ac1bdb7cb9cbeec61607d798.html"
+    assert corpus_article("magic-html-benchmark", name).source == "39健康网"
+
+
+def test_byline_reads_parenthesised_article_source_at_the_end_of_the_body() -> None:
+    name = "e751800204690e100c8e8802128e886fbd6bf7360903dedc419a69246be2cb6a.html"
+    assert corpus_article("magic-html-benchmark", name).source == "经济日报"
+
+
+def test_byline_reads_source_labelled_without_a_colon() -> None:
+    name = "ea5bdb58d64b345dd80afd12651010fd442d4c8bdf45b540e61c4ff7c37fb30f.html"
+    assert corpus_article("magic-html-benchmark", name).source == "国家统计局"
+
+
+def test_byline_reads_the_citation_closing_a_reprinted_essay() -> None:
+    name = "caee0a34-e892-41c2-8bf6-f4f0ec9df78f.html"
+    assert corpus_article("chinese-web-content-extraction-dataset", name).source == "北京之春"
+
+
+def test_byline_takes_json_ld_organization_author_as_source_not_author() -> None:
+    article = corpus_article("adbar-htmldate-trafilatura", "1500260110.html")
+    assert article.source == "北京新浪網"
+    assert article.author != "北京新浪網"
+
+
+def test_byline_leaves_a_video_credit_out_of_the_source() -> None:
+    assert corpus_article("gne", "detail__163__5.html").source != "梨视频"
+
+
+def test_byline_skips_an_empty_editor_field_followed_by_another_label() -> None:
+    article = inline_article(f"<h1>标题</h1><div>2024-05-13 06:15</div>{STORY}"
+                             "<p>责任编辑：</p><p>平台声明：该文观点仅代表作者本人。</p>")
+    assert article.editor is None
+
+
+def test_byline_ignores_placeholder_source_and_uses_outlet_beside_dateline() -> None:
+    article = inline_article(f"<h1>标题</h1><div><span>2024-05-13 06:15</span> <span>来源：转载</span></div>"
+                             f"<div><span>新京报</span></div>{STORY}")
+    assert article.source == "新京报"
+
+
+def test_byline_reads_pipe_separated_source_label() -> None:
+    article = inline_article(f"<h1>标题</h1><div>2024-05-13 06:15</div>{STORY}<p>编辑|王五<br>来源|羊城晚报</p>")
+    assert article.source == "羊城晚报"
