@@ -35,3 +35,9 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: crash-loop
+
+# kill -9 at random moments during `feedd once`, 200 times (the default suite does 15)
+crash-loop: $(STAMP)
+	FEEDD_CRASH_ITERATIONS=200 $(VENV)/bin/pytest -q -s tests/test_crash.py -k crash_loop

@@ -89,7 +89,9 @@ def parses(path: Path, data: bytes) -> str | None:
 def stored_items(config: Config) -> tuple[str | None, set[tuple[str, str]], int]:
     with sqlite3.connect(config.state_path) as db:
         integrity = str(db.execute("PRAGMA integrity_check").fetchone()[0])
-        rows = db.execute("SELECT section_key, item_id, url FROM items").fetchall()
+        created = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='items'").fetchone()
+        # a kill during the very first Store.open leaves a file without tables: nothing was stored yet
+        rows = db.execute("SELECT section_key, item_id, url FROM items").fetchall() if created else []
     distinct_urls = {(key, url) for key, _, url in rows}
     duplicates = len(rows) - len(distinct_urls)
     return (None if integrity == "ok" else integrity), {(k, i) for k, i, _ in rows}, duplicates
