@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
 
 from feedd.models import Precision, Timestamp
 
@@ -19,21 +20,33 @@ OLDEST_YEAR = 1995
 _MAX_TEXT = 400
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９：－／．", "0123456789:-/.")
+# Month names in the languages of the portals feedd meets, with their common abbreviations and the
+# genitive forms Slavic languages print in dates ("15 августа 2016").
 _MONTHS = {
     name: number
     for number, names in enumerate((
-        ("january", "jan", "januar", "janvier", "enero", "gennaio"),
-        ("february", "feb", "februar", "février", "fevrier", "febrero", "febbraio"),
-        ("march", "mar", "märz", "maerz", "mars", "marzo"),
-        ("april", "apr", "avril", "abril", "aprile"),
-        ("may", "mai", "mayo", "maggio"),
-        ("june", "jun", "juni", "juin", "junio", "giugno"),
-        ("july", "jul", "juli", "juillet", "julio", "luglio"),
-        ("august", "aug", "août", "aout", "agosto"),
-        ("september", "sep", "sept", "septembre", "septiembre", "settembre"),
-        ("october", "oct", "oktober", "octobre", "octubre", "ottobre", "okt"),
-        ("november", "nov", "novembre", "noviembre"),
-        ("december", "dec", "dezember", "décembre", "decembre", "diciembre", "dicembre", "dez"),
+        ("january", "jan", "januar", "janvier", "enero", "gennaio", "janeiro", "januari", "jänner", "ianuarie",
+         "января", "январь", "січня", "stycznia", "ocak"),
+        ("february", "feb", "februar", "février", "fevrier", "févr", "febrero", "febbraio", "fevereiro", "februari",
+         "februarie", "февраля", "февраль", "лютого", "lutego", "şubat", "subat"),
+        ("march", "mar", "märz", "maerz", "mars", "marzo", "março", "marco", "maart", "maret", "martie", "марта",
+         "март", "березня", "marca", "mart"),
+        ("april", "apr", "avril", "abril", "aprile", "aprilie", "апреля", "апрель", "квітня", "kwietnia", "nisan"),
+        ("may", "mai", "mayo", "maggio", "maio", "mei", "maj", "мая", "май", "травня", "maja", "mayıs", "mayis"),
+        ("june", "jun", "juni", "juin", "junio", "giugno", "junho", "iunie", "июня", "июнь", "червня", "czerwca",
+         "haziran"),
+        ("july", "jul", "juli", "juillet", "julio", "luglio", "julho", "iulie", "июля", "июль", "липня", "lipca",
+         "temmuz"),
+        ("august", "aug", "août", "aout", "agosto", "augustus", "agustus", "augusti", "августа", "август",
+         "серпня", "sierpnia", "ağustos", "agustos"),
+        ("september", "sep", "sept", "septembre", "septiembre", "settembre", "setembro", "septembrie",
+         "сентября", "сентябрь", "вересня", "września", "wrzesnia", "eylül", "eylul"),
+        ("october", "oct", "oktober", "octobre", "octubre", "ottobre", "okt", "outubro", "octombrie",
+         "октября", "октябрь", "жовтня", "października", "pazdziernika", "ekim"),
+        ("november", "nov", "novembre", "noviembre", "novembro", "noiembrie", "ноября", "ноябрь",
+         "листопада", "listopada", "kasım", "kasim"),
+        ("december", "dec", "dezember", "décembre", "decembre", "diciembre", "dicembre", "dez", "dezembro",
+         "desember", "decembrie", "декабря", "декабрь", "грудня", "grudnia", "aralık", "aralik", "déc"),
     ), start=1)
     for name in names
 }
@@ -41,16 +54,19 @@ _ZONE_ABBREVIATIONS = {
     "utc": 0, "gmt": 0, "z": 0, "bst": 60, "cet": 60, "cest": 120, "mez": 60, "mesz": 120,
     "eet": 120, "eest": 180, "est": -300, "edt": -240, "cst": -360, "cdt": -300, "mst": -420,
     "mdt": -360, "pst": -480, "pdt": -420, "jst": 540, "kst": 540, "hkt": 480, "sgt": 480,
-    "aest": 600, "aedt": 660, "ist": 330,
+    "aest": 600, "aedt": 660, "ist": 330, "msk": 180,
 }
+# US pages print the zone without saying whether summer time applies ("4:23 pm ET").
+_REGION_ZONES = {"et": "America/New_York", "ct": "America/Chicago", "mt": "America/Denver",
+                 "pt": "America/Los_Angeles"}
 
 _TIME = (r"(?:\s*(?:T|\s|日|,|at)?\s*(?P<ampm1>上午|下午|晚上|凌晨|中午)?\s*"
          r"(?P<hour>\d{1,2})\s*[:：时點点]\s*(?P<minute>\d{1,2})"
          r"(?:\s*[:：分]\s*(?P<second>\d{1,2})(?:\.\d+)?)?"
          r"\s*(?P<ampm2>[AaPp]\.?[Mm]\.?(?![a-z]))?"
          r"(?:\s*(?P<offset>Z(?![a-z])|[+-]\d{2}:?\d{2}(?!\d)|"
-         r"(?:UTC|GMT)\s*[+-]\s*\d{1,2}(?::?\d{2})?|[A-Z]{3,4}T?\b))?)?")
-_MONTH_NAME = r"(?P<monthname>[A-Za-zéèûäÄ]{3,9})\.?"
+         r"(?:UTC|GMT)\s*[+-]\s*\d{1,2}(?::?\d{2})?|[A-Z]{3,4}T?\b|[ECMP]T\b))?)?")
+_MONTH_NAME = r"(?P<monthname>[^\W\d_]{3,12})\.?"
 
 
 @dataclass(frozen=True)
@@ -74,9 +90,11 @@ _FORMS = (
     _form(r"(?<![\d/])(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?P<year>(?:19|20)\d{2})(?!\d)", "mdy"),
     _form(r"(?<![\w.])" + _MONTH_NAME + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d{2})(?!\d)",
           "mdy"),
-    _form(r"(?<![\w.])(?P<day>\d{1,2})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?" + _MONTH_NAME
-          + r",?\s+(?P<year>(?:19|20)\d{2})(?!\d)", "dmy"),
-    _form(r"(?<![\d/.:-])(?P<year>\d{2})-(?P<month>[01]\d)-(?P<day>[0-3]\d)(?![\d-])", "yy"),
+    # "3 de mayo de 2022", "15. August 2016", "20 septembrie 2020, 16:20", "1st of May 2020"
+    _form(r"(?<![\w.])(?P<day>\d{1,2})(?:st|nd|rd|th)?\.?\s+(?:(?:of|de|del)\s+)?" + _MONTH_NAME
+          + r",?\s+(?:(?:de|del)\s+)?(?P<year>(?:19|20)\d{2})(?!\d)", "dmy"),
+    # "发布时间：18-03-08": the label's colon may precede it, a time's "12:" may not.
+    _form(r"(?<![\d/.-])(?<!\d:)(?P<year>\d{2})-(?P<month>[01]\d)-(?P<day>[0-3]\d)(?![\d-])", "yy"),
     _form(r"(?<![\d年])(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日", "md"),
     _form(r"(?<![\d/.:-])(?P<month>[01]?\d)-(?P<day>[0-3]?\d)(?=\s+\d{1,2}:\d{2})", "md"),
 )
@@ -237,6 +255,9 @@ def _zone_of(label: str | None) -> tzinfo | None:
     if offset:
         minutes = int(offset.group(2)) * 60 + int(offset.group(3) or 0)
         return timezone(timedelta(minutes=-minutes if offset.group(1) == "-" else minutes))
+    region = _REGION_ZONES.get(text.lower())
+    if region is not None:
+        return ZoneInfo(region)
     known = _ZONE_ABBREVIATIONS.get(text.lower())
     return timezone(timedelta(minutes=known)) if known is not None else None
 
@@ -263,6 +284,60 @@ def _read_relative(text: str, zone: tzinfo, now: datetime) -> Timestamp | None:
         return Timestamp(datetime(day.year, day.month, day.day, tzinfo=zone), "day")
     moment = datetime(day.year, day.month, day.day, int(word.group("hour")), int(word.group("minute")))
     return Timestamp(_in_zone(moment, zone), "minute")
+
+
+_STAMP_NEAR = re.compile(
+    r"(?P<date>(?:19|20)\d{2}-[01]\d-[0-3]\d)[T ](?P<clock>[0-2]\d:[0-5]\d:[0-5]\d)(?:\.\d+)?"
+    r"(?P<offset>Z|[+-][01]\d:?[0-5]\d)?(?!\d)")
+_MAX_OFFSET = timedelta(hours=14)
+_OFFSET_STEP = timedelta(minutes=15)
+_OFFSET_LOOKS = 200
+
+
+def publisher_offset(raw: str, moment: datetime) -> tzinfo | None:
+    """The UTC offset a page states for `moment` elsewhere in its source (a script's
+    "2023-11-08T22:28:35-05:00", a meta tag's naive local "2023-11-08 22:28:35"); None when absent.
+
+    Only stamps with seconds count: a second-exact match in another offset is the same instant, not
+    a coincidence. The page is searched for ":MM:SS" with plain string scans, not one regex over it."""
+    utc = moment.astimezone(UTC).replace(tzinfo=None)
+    seconds = f"{utc:%S}"
+    for minute in {utc.minute, (utc.minute + 30) % 60, (utc.minute + 15) % 60, (utc.minute + 45) % 60}:
+        found = _offset_near(raw, f":{minute:02d}:{seconds}", utc)
+        if found is not None:
+            return found
+    return None
+
+
+def _offset_near(raw: str, needle: str, utc: datetime) -> tzinfo | None:
+    hit = raw.find(needle)
+    looks = 0
+    while hit != -1 and looks < _OFFSET_LOOKS:
+        looks += 1
+        match = _STAMP_NEAR.search(raw, max(0, hit - 16), hit + 30)
+        if match is not None:
+            offset = _offset_of_stamp(match, utc)
+            if offset is not None:
+                return offset
+        hit = raw.find(needle, hit + 1)
+    return None
+
+
+def _offset_of_stamp(match: re.Match[str], utc: datetime) -> tzinfo | None:
+    try:
+        local = datetime.fromisoformat(f"{match.group('date')}T{match.group('clock')}")
+    except ValueError:
+        return None
+    stated = _zone_of(match.group("offset"))
+    if stated is not None:
+        if local - utc == stated.utcoffset(local):
+            return stated if stated.utcoffset(local) else None
+        return None
+    # A naive local time: second-exact, a whole quarter-hour away from UTC and no more than 14 hours.
+    shift = local - utc
+    if shift and abs(shift) <= _MAX_OFFSET and shift % _OFFSET_STEP == timedelta(0) and utc.second:
+        return timezone(shift)
+    return None
 
 
 _Reader = Callable[[str, tzinfo, datetime], Timestamp | None]

@@ -98,7 +98,8 @@ def _collect_meta(root: etree._Element) -> dict[str, str]:
     """Meta tags keyed by lower-cased name/property/itemprop; the first value of each key wins."""
     found: dict[str, str] = {}
     for node in root.iter("meta"):
-        content = node.get("content")
+        # Some CMSs write the value into `value=` instead of `content=`.
+        content = node.get("content") or node.get("value")
         if content is None or not content.strip():
             continue
         for attribute in ("name", "property", "itemprop", "http-equiv"):

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
-from feedd.dates import parse_date, parse_dated
+from feedd.dates import parse_date, parse_dated, publisher_offset
 from feedd.extract_page import PageFacts, Segment, json_ld_values, meta_value
 from feedd.models import Timestamp
 
@@ -23,10 +23,19 @@ PUBLISHED_META = (
     "parsely-pub-date", "article.published", "weibo:article:create_at", "originalpublicationdate",
     "date", "created", "dc.created",
 )
-# Labels in front of a date that is not the publication time.
-_DECOY = re.compile(
-    r"最后更新|最近更新|更新时间|更新于|修改时间|编辑于|评论|回复|留言|©|copyright|版权|all rights|"
-    r"updated|modified|last edit|今天是|今日|农历|星期.\s*$|天气|访问量|浏览", re.IGNORECASE)
+# Widgets and footers whose dates are never the publication time, wherever the date sits.
+_DECOY = re.compile(r"©|copyright|版权|all rights|今天是|今日|农历|星期.\s*$|天气", re.IGNORECASE)
+# A counter's label disqualifies a line only when it comes before the line's first number
+# ("发布时间: 2018-05-17 | 浏览次数: 12" is a dateline).
+_COUNTER_LABEL = re.compile(r"评论|回复|留言|访问量|浏览|阅读数|点击", re.IGNORECASE)
+# An update label names the line's date ("November 28, 2013 -- Updated 0203 GMT"), unless a
+# publication label comes first ("发布时间：2020-01-02 最后更新：2020-01-05").
+_UPDATE_LABEL = re.compile(r"最后更新|最近更新|更新时间|更新于|修改时间|编辑于|updated|modified|last edit",
+                           re.IGNORECASE)
+_FIRST_NUMBER = re.compile(r"\d")
+# One piece of a date split over several elements: "2019", "09", "/", "07", "19", ":", "02".
+_DATE_PIECE = re.compile(r"[\d/:.\-年月日\s]{1,5}")
+_DATE_PIECES_MIN = 3
 _PUBLISH_LABEL = re.compile(r"(发布时间|发表时间|发布日期|发文日期|时间|日期|发布于|发表于|posted|published)", re.I)
 _SCRIPT_TIME = re.compile(
     r"\b(?:ct|publish_time|publishTime|pubtime|pubTime|pubDate|publish_date|datePublished|create_time)"
@@ -51,15 +60,53 @@ def find_published(facts: PageFacts, title_index: int | None, content_start: int
     if not declared:
         return (shown or _from_scripts(facts, zone, now) or relative_dateline(facts.segments, title_index, zone, now)
                 or date_in_url(facts.url, zone, now))
+    chosen = _in_publisher_offset(_best_declared(declared), facts.raw)
+    if shown is not None:
+        shown = _in_offset_of(shown, chosen)
+        if _local_time_labelled_utc(shown, chosen):
+            return shown
+        if shown.day == chosen.day and _visible_wins(shown, chosen):
+            return shown
+        if _local_day_of_utc_time(shown, chosen):
+            return shown
+    return chosen
+
+
+def _best_declared(declared: Sequence[Timestamp]) -> Timestamp:
     chosen = declared[0]
     for other in declared[1:]:
         if _same_instant_in_local_zone(other, chosen):
             chosen = other
-    if shown is not None and shown.day == chosen.day and _visible_wins(shown, chosen):
-        return shown
-    if shown is not None and _local_day_of_utc_time(shown, chosen):
-        return shown
     return chosen
+
+
+def _in_publisher_offset(chosen: Timestamp, raw: str) -> Timestamp:
+    """A time normalised to UTC (no zone configured) is shown in the offset the page itself states
+    for the same instant elsewhere: a local day is what readers see and what feeds should say."""
+    if chosen.precision == "day" or chosen.moment.utcoffset() != timedelta(0):
+        return chosen
+    offset = publisher_offset(raw, chosen.moment)
+    if offset is None:
+        return chosen
+    return Timestamp(chosen.moment.astimezone(offset), chosen.precision)
+
+
+def _in_offset_of(shown: Timestamp, chosen: Timestamp) -> Timestamp:
+    """A visible time read in UTC (no zone configured) is a wall clock in the publisher's offset,
+    once that offset is known from the page."""
+    offset = chosen.moment.utcoffset()
+    if shown.precision == "day" or shown.moment.utcoffset() != timedelta(0) or not offset:
+        return shown
+    return Timestamp(shown.moment.replace(tzinfo=chosen.moment.tzinfo), shown.precision)
+
+
+def _local_time_labelled_utc(shown: Timestamp, declared: Timestamp) -> bool:
+    """A machine time whose UTC wall clock is the local wall clock the page prints is a local time
+    written with a UTC label (or without a zone): the visible time, which has its zone, is right."""
+    if shown.precision == "day" or declared.precision == "day" or shown.moment.utcoffset() == timedelta(0):
+        return False
+    machine_clock = declared.moment.astimezone(UTC).replace(tzinfo=None)
+    return abs(machine_clock - shown.moment.replace(tzinfo=None)) < timedelta(minutes=1)
 
 
 def _local_day_of_utc_time(shown: Timestamp, declared: Timestamp) -> bool:
@@ -124,7 +171,7 @@ def _from_time_element(facts: PageFacts, zone: tzinfo, now: datetime) -> Timesta
         marks = " ".join(filter(None, (element.get("itemprop"), element.get("class"), element.get("pubdate"))))
         if element.get("pubdate") is not None or re.search(r"publish|datePublished|pubdate", marks, re.I):
             return found
-        if fallback is None and not _DECOY.search(marks + " " + (element.text or "")):
+        if fallback is None and not _is_decoy(marks + " " + (element.text or "")):
             fallback = found
     return fallback
 
@@ -169,12 +216,12 @@ def _header_window(segments: Sequence[Segment], title_index: int) -> list[Segmen
 def _first_date(window: Sequence[Segment], zone: tzinfo, now: datetime,
                 reader: Callable[[str, tzinfo, datetime], Timestamp | None]) -> Timestamp | None:
     for position, segment in enumerate(window):
-        if _DECOY.search(segment.text) or len(segment.text) > 160:
+        if _is_decoy(segment.text) or len(segment.text) > 160:
             continue
         # Linked dates are usually other articles', except a date-archive link in the byline itself.
         if segment.element.tag == "a" and position >= _LINKED_DATE_REACH and not _PUBLISH_LABEL.search(segment.text):
             continue
-        found = reader(segment.text, zone, now)
+        found = reader(segment.text, zone, now) or _pieced_date(window, position, zone, now, reader)
         if found is None:
             continue
         # A date split over two segments ("2024-05-20" then "16:25"): read them together.
@@ -186,10 +233,42 @@ def _first_date(window: Sequence[Segment], zone: tzinfo, now: datetime,
     return None
 
 
+def _is_decoy(text: str) -> bool:
+    if _DECOY.search(text):
+        return True
+    update = _UPDATE_LABEL.search(text)
+    if update is not None:
+        published = _PUBLISH_LABEL.search(text)
+        if published is None or published.start() > update.start():
+            return True
+    counter = _COUNTER_LABEL.search(text)
+    if counter is None:
+        return False
+    number = _FIRST_NUMBER.search(text)
+    return number is None or counter.start() < number.start()
+
+
+def _pieced_date(window: Sequence[Segment], position: int, zone: tzinfo, now: datetime,
+                 reader: Callable[[str, tzinfo, datetime], Timestamp | None]) -> Timestamp | None:
+    """A date printed as a run of tiny elements, year first: '2019' '09' '/' '07' '19' ':' '02'."""
+    pieces: list[str] = []
+    for segment in window[position: position + 10]:
+        if not _DATE_PIECE.fullmatch(segment.text):
+            break
+        pieces.append(segment.text)
+    numbers = re.findall(r"\d+", " ".join(pieces))
+    if len(pieces) < _DATE_PIECES_MIN or len(numbers) < 3 or len(numbers[0]) != 4:
+        return None
+    text = "-".join(numbers[:3])
+    if len(numbers) >= 5:
+        text += f" {numbers[3]}:{numbers[4]}"
+    return reader(text, zone, now)
+
+
 def _labelled_date(segments: Sequence[Segment], zone: tzinfo, now: datetime) -> Timestamp | None:
     for segment in segments:
         label = _PUBLISH_LABEL.search(segment.text)
-        if label is None or _DECOY.search(segment.text) or len(segment.text) > 200:
+        if label is None or _is_decoy(segment.text) or len(segment.text) > 200:
             continue
         found = parse_date(segment.text[label.start():], zone, now)
         if found is not None:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feedd.dates import parse_date
+from feedd.dates import parse_date, publisher_offset
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 4, 21, 12, 0, tzinfo=SHANGHAI)
@@ -122,3 +122,64 @@ def test_dates_never_raise_and_always_return_aware_times(text: str, offset_hours
 def test_dates_date_like_noise_never_raises_or_lands_in_the_future(text: str) -> None:
     found = parse_date(text, SHANGHAI, NOW)
     assert found is None or found.moment <= NOW + timedelta(hours=3)
+
+
+MORE_LANGUAGES = [
+    ("15 августа 2016, 13:43", "2016-08-15T13:43:00+00:00"),
+    ("Miércoles, 15 de Abril de 2020", "2020-04-15"),
+    ("3 de mayo de 2022", "2022-05-03"),
+    ("2 de setembro de 2021", "2021-09-02"),
+    ("duminică, 20 septembrie 2020 16:20", "2020-09-20T16:20:00+00:00"),
+    ("12 stycznia 2021", "2021-01-12"),
+    ("5 Ekim 2020", "2020-10-05"),
+    ("14 maart 2019", "2019-03-14"),
+    ("5. März 2020", "2020-03-05"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), MORE_LANGUAGES)
+def test_dates_reads_month_names_of_many_languages(text: str, expected: str) -> None:
+    found = parse_date(text, UTC, NOW)
+    assert found is not None
+    assert found.isoformat() == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("11/28/2016 04:23 pm ET", "2016-11-28T16:23:00-05:00"),   # winter: EST
+    ("06/28/2016 04:23 pm ET", "2016-06-28T16:23:00-04:00"),   # summer: EDT
+    ("11/28/2016 11:00 AM PT", "2016-11-28T11:00:00-08:00"),
+    ("10/17/2022 04:01 PM EDT", "2022-10-17T16:01:00-04:00"),
+])
+def test_dates_reads_us_region_zones_with_summer_time(text: str, expected: str) -> None:
+    found = parse_date(text, UTC, NOW)
+    assert found is not None
+    assert found.isoformat() == expected
+
+
+def test_dates_reads_a_two_digit_year_after_a_label_colon_but_not_inside_a_time() -> None:
+    found = parse_date("发布时间：18-03-08", SHANGHAI, NOW)
+    assert found is not None
+    assert found.isoformat() == "2018-03-08"
+    assert parse_date("12:18-03-08", SHANGHAI, NOW) is None
+
+
+@pytest.mark.parametrize(("page", "instant", "expected"), [
+    ('"date":"2023-11-08T22:28:35-05:00"', "2023-11-09T03:28:35+00:00", "-1 day, 19:00:00"),
+    ('<meta name="sailthru.date" content="2023-11-08 22:28:35">', "2023-11-09T03:28:35+00:00",
+     "-1 day, 19:00:00"),
+    ('"published":"2020-04-07T15:49:34+05:30"', "2020-04-07T10:19:34+00:00", "5:30:00"),
+])
+def test_dates_finds_the_offset_a_page_states_for_the_same_instant(page: str, instant: str, expected: str) -> None:
+    offset = publisher_offset("<html>" + page + "</html>", datetime.fromisoformat(instant))
+    assert offset is not None
+    assert str(offset.utcoffset(None)) == expected
+
+
+@pytest.mark.parametrize("page", [
+    '"date":"2023-11-08T22:28:36-05:00"',     # a second off: another instant
+    '"date":"2023-11-09T03:28:35+00:00"',     # the same UTC stamp says nothing new
+    '"date":"2023-11-07T03:28:35"',           # a naive time a day away
+    "no stamps at all",
+])
+def test_dates_finds_no_publisher_offset_without_a_matching_stamp(page: str) -> None:
+    assert publisher_offset(page, datetime(2023, 11, 9, 3, 28, 35, tzinfo=UTC)) is None

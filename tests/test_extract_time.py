@@ -1,0 +1,92 @@
+"""Published time of article pages: split datelines, counters beside dates, update labels, the
+publisher's own offset when no zone is configured, and local times written with a UTC label."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from feedd.decode import decode_html
+from feedd.extract import extract_article
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 4, 21, 9, 0, tzinfo=UTC)
+BODY = "<p>" + "这是一段足够长的正文，用来让正文识别找到文章主体。" * 12 + "</p>"
+
+
+def _page(head: str, byline: str, body: str = BODY) -> str:
+    return (f"<html><head><title>市政府召开专题会议部署防汛工作_新闻中心</title>{head}</head><body>"
+            f"<div class='nav'>首页 | 新闻</div><h1>市政府召开专题会议部署防汛工作</h1>{byline}"
+            f"<div class='content'>{body}</div></body></html>")
+
+
+DATELINES = [
+    # a date printed as a run of tiny elements
+    ("", "<div><span>2019</span><div>09</div><div>/</div><div>07</div><div>19</div><div>:</div>"
+         "<div>02</div></div>", "2019-09-07T19:02:00+08:00"),
+    # a counter after the date does not make the line a decoy
+    ("", "<div>来源: | 发布时间: 2018-05-17 | 浏览次数: 2168</div>", "2018-05-17"),
+    ("", "<div>时间：2019年10月31日 23:00 浏览：</div>", "2019-10-31T23:00:00+08:00"),
+    # ... but one before it does, as does an update label the line gives its date
+    ("", "<div>浏览次数: 2168 2018-05-17</div><div>发布时间：2018-05-16</div>", "2018-05-16"),
+    ("", "<div>最后更新：2018-05-19</div><div>发布时间：2018-05-16</div>", "2018-05-16"),
+    ("", "<div>发布时间：2018-05-16 最后更新：2018-05-19</div>", "2018-05-16"),
+    # a two-digit year after a label and the time in the next element
+    ("", "<div><span>发布时间：18-03-08</span><span>23:16</span></div>", "2018-03-08T23:16:00+08:00"),
+]
+
+
+@pytest.mark.parametrize(("head", "byline", "expected"), DATELINES)
+def test_extract_time_reads_the_dateline_below_the_headline(head: str, byline: str, expected: str) -> None:
+    article = extract_article(_page(head, byline), "https://www.example.cn/a/1.html", zone=SHANGHAI, now=NOW)
+    assert article.published is not None
+    assert article.published.isoformat() == expected
+
+
+ZONES = [
+    # UTC meta, the same instant in the publisher's offset in a script: the publisher's wins
+    ('<meta property="article:published_time" content="2023-11-09T03:28:35+00:00">'
+     '<script>var page = {"publish": "2023-11-08T22:28:35-05:00"};</script>', "",
+     "2023-11-08T22:28:35-05:00"),
+    # a local wall clock written with a UTC label, the page printing it with its zone
+    ('<meta property="article:published_time" content="2022-10-17T16:01:26Z">', "<p>10/17/2022 04:01 PM EDT</p>",
+     "2022-10-17T16:01:00-04:00"),
+    # a naive machine time (read as UTC) and the visible time with its zone
+    ('<meta name="pubdate" content="2022-10-17 16:01:26">', "<p>10/17/2022 04:01 PM EDT</p>",
+     "2022-10-17T16:01:00-04:00"),
+    # nothing says where the publisher is: the UTC reading stays
+    ('<meta property="article:published_time" content="2023-11-09T03:28:35+00:00">', "",
+     "2023-11-09T03:28:35+00:00"),
+]
+
+
+@pytest.mark.parametrize(("head", "byline", "expected"), ZONES)
+def test_extract_time_uses_the_publishers_offset_when_no_zone_is_configured(head: str, byline: str,
+                                                                            expected: str) -> None:
+    article = extract_article(_page(head, byline), "https://www.example.com/a/1.html", zone=UTC, now=NOW)
+    assert article.published is not None
+    assert article.published.isoformat() == expected
+
+
+def test_extract_time_reads_a_local_time_labelled_utc_in_the_configured_zone() -> None:
+    head = '<meta property="article:published_time" content="2019-04-19T20:00:00.000Z">'
+    article = extract_article(_page(head, "<time>2019.04.19 20:00</time>"), "https://www.example.jp/a/1.html",
+                              zone=ZoneInfo("Asia/Tokyo"), now=NOW)
+    assert article.published is not None
+    assert article.published.isoformat() == "2019-04-19T20:00:00+09:00"
+
+
+@pytest.mark.parametrize(("corpus_file", "zone", "expected_prefix"), [
+    ("gne/html/detail__qq__qq.html", "Asia/Shanghai", "2019-09-07T19:02"),
+    ("gne/html/detail__sxmu__1.html", "Asia/Shanghai", "2018-05-17"),
+    ("adbar-htmldate-trafilatura/html/nypost.com-GOP.html", "UTC", "2023-11-08T22:28"),
+])
+def test_extract_time_on_real_pages(corpus_file: str, zone: str, expected_prefix: str) -> None:
+    html = decode_html((CORPUS / corpus_file).read_bytes(), None)
+    article = extract_article(html, "http://example.invalid/article", zone=ZoneInfo(zone), now=NOW)
+    assert article.published is not None
+    assert article.published.isoformat().startswith(expected_prefix)
