@@ -11,7 +11,9 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from feedd.extract_page import PageFacts, Segment, json_ld_values, meta_value, normalise_space
+from lxml import etree
+
+from feedd.extract_page import PageFacts, Segment, json_ld_values, meta_value, normalise_space, text_of
 
 _STOP = (r"(?=\s*(?:来源|來源|稿源|出处|作者|记者|記者|编辑|編輯|责编|责任编辑|选稿|发布|时间|日期|浏览|阅读|点击|"
          r"字号|字体|分享|评论|打印|关闭|摄影|通讯员|审核|校对|监制|$|\d{4}[-年/.]))")
@@ -40,12 +42,23 @@ PLACEHOLDER_SOURCES = frozenset({
 })
 _SOURCE_CLASS = re.compile(r"source|media[-_]?name|from|origin|laiyuan|ly\b", re.IGNORECASE)
 _AUTHOR_CLASS = re.compile(r"author|byline|writer|zuozhe", re.IGNORECASE)
-_AUTHOR_META = ("author", "article:author", "dc.creator", "sailthru.author", "parsely-author", "byl",
+_AUTHOR_MARK = re.compile(r"author(?!ity)|byline|writer|zuozhe|autor|auteur|reporter|writeby", re.IGNORECASE)
+_AUTHOR_PROP = re.compile(r"\b(?:author|creator)\b", re.IGNORECASE)
+_AWAY_FROM_BYLINE = re.compile(r"comment|related|recommend|sidebar|widget|popular|more-?from|reply|recirculation|"
+                               r"footer|teaser", re.IGNORECASE)
+# 'by' anywhere ('Posted on … by X'); the others only lead, as 'von' sits inside names too.
+_BY_WORD = re.compile(r"\bby\s+|^\s*(?:von|par|por|door)\s+", re.IGNORECASE)
+_AUTHOR_WORD = re.compile(r"^\s*(?:(?:auteur|autor|autorin|author|by|por|par|von)(?:\b|(?=[A-Z]))|作者|记者|撰文)"
+                          r"\s*[:：]?\s*", re.IGNORECASE)
+_BYLINE_TAIL = re.compile(r"\s*[|·•]\s*|,?\s+\d|\s@|\s+(?:on|am|le|el|il|den)\s+\d"
+                          r"|\s+(?:updated|published|publicado)\b", re.IGNORECASE)
+_AUTHOR_META = ("article:author", "author", "dc.creator", "sailthru.author", "parsely-author", "byl",
                 "og:article:author", "twitter:creator")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 # Organisations that are a crowd, not an outlet ('维基媒体项目贡献者').
 _COLLECTIVE = re.compile(r"贡献者|貢獻者|网友|用户|contributors|community", re.IGNORECASE)
+_COMPANY = re.compile(r"\b(?:Inc|Ltd|LLC|GmbH|Corp|Co\.,? Ltd|S\.A|Condé Nast)\b\.?|有限公司", re.IGNORECASE)
 _JUNK_NAME = re.compile(r"^(?:http|www\.|@)|[<>{}=:：]|^\d+$|\d{1,2}:\d{2}")
 # Words of page furniture that sit next to a dateline but name no outlet.
 _FURNITURE = re.compile(
@@ -62,7 +75,7 @@ _WORD = re.compile(r"\w")
 _PROFILE_LINK = re.compile(r"/(?:c/)?user/|/u/\d|/people/|/profile/|/author/|/home/\d|mp\.|/account/")
 _SEPARATORS = re.compile(r"[|｜·•/／]|来源|來源|原创[:：]?")
 _BY_PREFIX = re.compile(r"^\s*(?:(?:posted|written|published|publicado|publié|veröffentlicht)\s+)?"
-                        r"(?:by|von|par|por|text|作者|记者|記者)\s*[:：]?\s*", re.IGNORECASE)
+                        r"(?:(?:by|von|par|por|text)\b|作者|记者|記者)\s*[:：]?\s*", re.IGNORECASE)
 _PHOTO_CREDIT = re.compile(r"\s*(?:摄|摄影|供图|图)$|^(?:图|摄影)")
 _CREDIT_TAIL = re.compile(r"\s*(?:整合|整理|编译|报道|报导|報導|即時報導)$")
 _NOT_A_NAME = re.compile(
@@ -273,8 +286,56 @@ def _author(facts: PageFacts, header: Sequence[Segment], footer: Sequence[Segmen
         return _CREDIT_TAIL.sub("", marked)
     if declared:
         return declared[0]
+    anywhere = _marked_author(facts, plausible)
+    if anywhere:
+        return anywhere
     found = _first(AUTHOR_LABEL, [footer], plausible=plausible)
     return _CREDIT_TAIL.sub("", found) if found else None
+
+
+def _marked_author(facts: PageFacts, plausible: Callable[[str], bool]) -> str | None:
+    """The first element marked as the byline (rel=author, itemprop=author, class="byline") that
+    is not inside comments, related-article lists or sidebars."""
+    for segment in facts.segments:
+        if len(segment.text) > 80:
+            continue
+        node = _author_mark(segment.element)
+        if node is None or _in_furniture(node):
+            continue
+        sizes = facts.measures.get(node)
+        text = normalise_space(text_of(node)) if sizes is not None and sizes.text <= 120 else segment.text
+        name = _byline_name(text)
+        if name and plausible(name):
+            return name
+    return None
+
+
+def _author_mark(element: etree._Element) -> etree._Element | None:
+    node: etree._Element | None = element
+    for _ in range(3):
+        if node is None:
+            return None
+        if "author" in (node.get("rel") or "") or _AUTHOR_PROP.search(node.get("itemprop") or "") \
+                or _AUTHOR_MARK.search(f"{node.get('class', '')} {node.get('id', '')}"):
+            return node
+        node = node.getparent()
+    return None
+
+
+def _in_furniture(node: etree._Element) -> bool:
+    for ancestor in node.iterancestors():
+        if _AWAY_FROM_BYLINE.search(f"{ancestor.get('class', '')} {ancestor.get('id', '')}"):
+            return True
+    return False
+
+
+def _byline_name(text: str) -> str | None:
+    """'Posted on May 2, 2020 by Adi Tzlil' → 'Adi Tzlil'; 'Janic Cathomen, 01.12.2021' → 'Janic Cathomen'."""
+    by = _BY_WORD.search(text)
+    value = text[by.end():] if by else _AUTHOR_WORD.sub("", text)
+    value = _BYLINE_TAIL.split(value, maxsplit=1)[0]
+    value = _clean(value)
+    return value or None
 
 
 def _is_outlet_name(value: str) -> bool:
@@ -295,13 +356,37 @@ def _plausible_name(value: str) -> bool:
 
 
 def _declared_authors(facts: PageFacts) -> list[str]:
+    """JSON-LD and meta authors; a CMS default that names the site itself is not a writer,
+    unless JSON-LD declares it an Organization (agency bylines: 'BBC News')."""
+    site = _site_keys(facts)
     found: list[str] = []
     for value in json_ld_values(facts, "author"):
-        found.extend(_names(value))
-    meta = meta_value(facts, *_AUTHOR_META)
-    if meta:
-        found.append(normalise_space(_BY_PREFIX.sub("", meta)))
+        items = value if isinstance(value, list) else [value]
+        names = [name for item in items for name in _names(item)
+                 if _is_organization(item) or not _names_site(name, site)]
+        if names:
+            found.append(", ".join(names))
+    for key in _AUTHOR_META:
+        meta = normalise_space(_BY_PREFIX.sub("", facts.meta.get(key, "")))
+        if meta and _plausible_name(meta) and not meta.startswith("/") and not _names_site(meta, site) \
+                and not _COMPANY.search(meta):
+            found.append(meta)
+            break
     return [name for name in found if name]
+
+
+def _site_keys(facts: PageFacts) -> list[str]:
+    names = [facts.meta.get("og:site_name", ""), re.split(r"\s[-|–—_]\s|_", facts.title_tag)[-1]]
+    return [key for key in (_key(name) for name in names) if len(key) >= 2]
+
+
+def _names_site(name: str, site: list[str]) -> bool:
+    key = _key(name)
+    return len(key) >= 2 and any(key in item or item in key for item in site)
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\W_]+|www|com$", "", text.lower())
 
 
 def _names(value: object) -> list[str]:

@@ -90,3 +90,33 @@ def test_byline_ignores_placeholder_source_and_uses_outlet_beside_dateline() -> 
 def test_byline_reads_pipe_separated_source_label() -> None:
     article = inline_article(f"<h1>标题</h1><div>2024-05-13 06:15</div>{STORY}<p>编辑|王五<br>来源|羊城晚报</p>")
     assert article.source == "羊城晚报"
+
+
+def test_byline_reads_author_marked_with_rel_or_itemprop_outside_the_header() -> None:
+    assert corpus_article("mozilla-readability", "ars-1.html").author == "Dan Goodin"
+
+
+def test_byline_reads_name_after_by_in_a_marked_posted_on_line() -> None:
+    article = inline_article(f"<h1>Title</h1>{STORY}<div class='post-meta-author'>Posted on September 21, 2020 "
+                             "by Adi Tzlil</div>")
+    assert article.author == "Adi Tzlil"
+
+
+def test_byline_keeps_von_inside_a_name() -> None:
+    article = inline_article(f"<h1>Title</h1>{STORY}<span class='author vcard'><a>Walter von Aachen</a></span>")
+    assert article.author == "Walter von Aachen"
+
+
+def test_byline_ignores_comment_authors() -> None:
+    article = inline_article(f"<h1>Title</h1>{STORY}<ol class='commentlist'><li><cite class='comment-author'>"
+                             "Jane Roe</cite> said</li></ol>")
+    assert article.author is None
+
+
+def test_byline_meta_author_naming_the_site_is_not_an_author() -> None:
+    article = corpus_article("gne", "detail__163__2.html")
+    assert article.author is None
+
+
+def test_byline_prefers_article_author_to_a_publisher_company_in_meta() -> None:
+    assert corpus_article("postlight-parser", "www.wired.com.html").author == "Emma Grey Ellis"
