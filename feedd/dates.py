@@ -74,7 +74,7 @@ class _Form:
     """One written date form: a regex and the way its groups map to year/month/day."""
 
     pattern: re.Pattern[str]
-    order: str  # "ymd", "dmy", "mdy", "md" (year-less), or "yy" (two-digit year first)
+    order: str  # "ymd", "dmy", "mdy", "md" (year-less), "yy" / "dmy2" (two-digit year first / last)
 
 
 def _form(body: str, order: str) -> _Form:
@@ -94,9 +94,11 @@ _FORMS = (
     _form(r"(?<![\w.])(?P<day>\d{1,2})(?:st|nd|rd|th)?\.?\s+(?:(?:of|de|del)\s+)?" + _MONTH_NAME
           + r",?\s+(?:(?:de|del)\s+)?(?P<year>(?:19|20)\d{2})(?!\d)", "dmy"),
     # "发布时间：18-03-08": the label's colon may precede it, a time's "12:" may not.
+    # "31.10.23", "8.5.12": a German day, month and two-digit year.
+    _form(r"(?<![\d.])(?P<day>[0-3]?\d)\.(?P<month>[01]?\d)\.(?P<year>\d{2})(?![\d.])", "dmy2"),
     _form(r"(?<![\d/.-])(?<!\d:)(?P<year>\d{2})-(?P<month>[01]\d)-(?P<day>[0-3]\d)(?![\d-])", "yy"),
     _form(r"(?<![\d年])(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日", "md"),
-    _form(r"(?<![\d/.:-])(?P<month>[01]?\d)-(?P<day>[0-3]?\d)(?=\s+\d{1,2}:\d{2})", "md"),
+    _form(r"(?<![\d/.-])(?<!\d:)(?P<month>[01]?\d)-(?P<day>[0-3]?\d)(?=\s+\d{1,2}:\d{2})", "md"),
 )
 _YEARED_FORMS = tuple(form for form in _FORMS if form.order != "md")
 _EPOCH = re.compile(r"^\s*(?P<seconds>1\d{9})(?P<millis>\d{3})?\s*$")
@@ -193,7 +195,7 @@ def _date_fields(match: re.Match[str], form: _Form, zone: tzinfo, now: datetime)
         year = now.astimezone(zone).year
         if (month, day) > (now.astimezone(zone).month, now.astimezone(zone).day):
             year -= 1
-    elif form.order == "yy":
+    elif form.order in ("yy", "dmy2"):
         year = 2000 + int(groups["year"])
     else:
         year = int(groups["year"])

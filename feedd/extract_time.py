@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 from feedd.dates import parse_date, parse_dated, publisher_offset
 from feedd.extract_page import PageFacts, Segment, json_ld_values, meta_value
@@ -33,6 +33,7 @@ _COUNTER_LABEL = re.compile(r"评论|回复|留言|访问量|浏览|阅读数|�
 _UPDATE_LABEL = re.compile(r"最后更新|最近更新|更新时间|更新于|修改时间|编辑于|updated|modified|last edit",
                            re.IGNORECASE)
 _FIRST_NUMBER = re.compile(r"\d")
+_CLOCK = re.compile(r"\d{1,2}:\d{2}\b")
 # One piece of a date split over several elements: "2019", "09", "/", "07", "19", ":", "02".
 _DATE_PIECE = re.compile(r"[\d/:.\-年月日\s]{1,5}")
 _DATE_PIECES_MIN = 3
@@ -44,8 +45,11 @@ _URL_DATE = (
     re.compile(r"/(?P<y>(?:19|20)\d{2})[-_/]?(?P<m>[01]\d)[-_/](?P<d>[0-3]\d)(?:/|\b)"),
     re.compile(r"/(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)(?:/|_|\b)"),
     re.compile(r"[/_t](?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)[_/.]"),
+    re.compile(r"/(?P<y>(?:19|20)\d{2})/(?P<m>[01]\d)(?P<d>[0-3]\d)/"),
+    re.compile(r"/(?P<y>(?:19|20)\d{2})/(?P<m>[a-z]{3,9})/(?P<d>[0-3]?\d)/", re.IGNORECASE),
 )
 _ABOVE_BODY = 25
+_ABOVE_TITLE = 4
 _LINKED_DATE_REACH = 6
 _HEADER_SEGMENTS = 40
 _HEADER_CHARS = 1500
@@ -58,10 +62,11 @@ def find_published(facts: PageFacts, title_index: int | None, content_start: int
                                     _from_time_element(facts, zone, now)) if found is not None]
     shown = dateline(facts.segments, title_index, content_start, zone, now)
     if not declared:
-        return (shown or _from_scripts(facts, zone, now) or relative_dateline(facts.segments, title_index, zone, now)
+        return (shown or _from_scripts(facts, zone, now) or _relative(facts, title_index, zone, now)
                 or date_in_url(facts.url, zone, now))
     chosen = _in_publisher_offset(_best_declared(declared), facts.raw)
     if shown is not None:
+        chosen = _in_offset_shown(chosen, shown)
         shown = _in_offset_of(shown, chosen)
         if _local_time_labelled_utc(shown, chosen):
             return shown
@@ -91,6 +96,18 @@ def _in_publisher_offset(chosen: Timestamp, raw: str) -> Timestamp:
     return Timestamp(chosen.moment.astimezone(offset), chosen.precision)
 
 
+def _in_offset_shown(chosen: Timestamp, shown: Timestamp) -> Timestamp:
+    """A UTC machine time (no zone configured) and a visible wall clock a whole number of quarter
+    hours away, same minute: the visible one is local, and their gap is the publisher's offset."""
+    if (chosen.precision == "day" or shown.precision == "day" or chosen.moment.utcoffset() != timedelta(0)
+            or shown.moment.utcoffset() != timedelta(0)):
+        return chosen
+    gap = shown.moment.replace(second=0) - chosen.moment.replace(second=0, microsecond=0)
+    if not gap or abs(gap) > timedelta(hours=14) or gap % timedelta(minutes=15):
+        return chosen
+    return Timestamp(chosen.moment.astimezone(timezone(gap)), chosen.precision)
+
+
 def _in_offset_of(shown: Timestamp, chosen: Timestamp) -> Timestamp:
     """A visible time read in UTC (no zone configured) is a wall clock in the publisher's offset,
     once that offset is known from the page."""
@@ -107,6 +124,24 @@ def _local_time_labelled_utc(shown: Timestamp, declared: Timestamp) -> bool:
         return False
     machine_clock = declared.moment.astimezone(UTC).replace(tzinfo=None)
     return abs(machine_clock - shown.moment.replace(tzinfo=None)) < timedelta(minutes=1)
+
+
+def _relative(facts: PageFacts, title_index: int | None, zone: tzinfo, now: datetime) -> Timestamp | None:
+    """A year-less dateline takes its year from a dated stamp of the same month and day elsewhere on
+    the page (an update meta tag, the URL), since 'this year' is wrong for any page older than a year."""
+    found = relative_dateline(facts.segments, title_index, zone, now)
+    if found is None:
+        return None
+    for key, value in facts.meta.items():
+        if "date" not in key and "time" not in key:
+            continue
+        other = parse_dated(value, zone, now)
+        if other is not None and (other.day.month, other.day.day) == (found.day.month, found.day.day):
+            try:
+                return Timestamp(found.moment.replace(year=other.day.year), found.precision)
+            except ValueError:
+                return found
+    return found
 
 
 def _local_day_of_utc_time(shown: Timestamp, declared: Timestamp) -> bool:
@@ -186,7 +221,12 @@ def dateline(segments: Sequence[Segment], title_index: int | None, content_start
     above_body: list[Segment] = []
     if content_start is not None:
         above_body = list(reversed(segments[max(0, content_start - _ABOVE_BODY): content_start + 2]))
-    for window in (header, above_body):
+    # Some layouts print the date in a short line right above the headline, with the kicker.
+    above_title: list[Segment] = []
+    if title_index is not None:
+        above_title = [segment for segment in reversed(segments[max(0, title_index - _ABOVE_TITLE): title_index])
+                       if len(segment.text) <= 60]
+    for window in (header, above_body, above_title):
         found = _first_date(window, zone, now, parse_dated)
         if found is not None:
             return found
@@ -221,7 +261,8 @@ def _first_date(window: Sequence[Segment], zone: tzinfo, now: datetime,
         # Linked dates are usually other articles', except a date-archive link in the byline itself.
         if segment.element.tag == "a" and position >= _LINKED_DATE_REACH and not _PUBLISH_LABEL.search(segment.text):
             continue
-        found = reader(segment.text, zone, now) or _pieced_date(window, position, zone, now, reader)
+        found = (reader(segment.text, zone, now) or _pieced_date(window, position, zone, now, reader)
+                 or _with_next_clock(window, position, zone, now, reader))
         if found is None:
             continue
         # A date split over two segments ("2024-05-20" then "16:25"): read them together.
@@ -265,6 +306,16 @@ def _pieced_date(window: Sequence[Segment], position: int, zone: tzinfo, now: da
     return reader(text, zone, now)
 
 
+def _with_next_clock(window: Sequence[Segment], position: int, zone: tzinfo, now: datetime,
+                     reader: Callable[[str, tzinfo, datetime], Timestamp | None]) -> Timestamp | None:
+    """A year-less day whose time sits in the next element ('发布时间：01-14' then '17:58')."""
+    if position + 1 >= len(window) or not _CLOCK.match(window[position + 1].text):
+        return None
+    if len(window[position].text) > 40 or not _FIRST_NUMBER.search(window[position].text):
+        return None
+    return reader(window[position].text + " " + window[position + 1].text, zone, now)
+
+
 def _labelled_date(segments: Sequence[Segment], zone: tzinfo, now: datetime) -> Timestamp | None:
     for segment in segments:
         label = _PUBLISH_LABEL.search(segment.text)
@@ -287,12 +338,15 @@ def _from_scripts(facts: PageFacts, zone: tzinfo, now: datetime) -> Timestamp | 
 
 
 def date_in_url(url: str, zone: tzinfo, now: datetime) -> Timestamp | None:
-    """A day printed in the article's URL path: /2026-04/20/, /20260420/, /2026/04/20/."""
+    """A day printed in the article's URL path: /2026-04/20/, /20260420/, /2026/04/20/, /2026/0420/,
+    /202604/20/, /t20260420_1.html, /2026/apr/20/."""
     path = url.split("?", 1)[0]
     for pattern in _URL_DATE:
         match = pattern.search(path)
         if match is not None:
-            found = parse_date(f"{match.group('y')}-{match.group('m')}-{match.group('d')}", zone, now)
+            found = parse_date(f"{match.group('d')} {match.group('m')} {match.group('y')}"
+                               if match.group("m").isalpha() else
+                               f"{match.group('y')}-{match.group('m')}-{match.group('d')}", zone, now)
             if found is not None:
                 return found
     return None

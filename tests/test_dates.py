@@ -183,3 +183,15 @@ def test_dates_finds_the_offset_a_page_states_for_the_same_instant(page: str, in
 ])
 def test_dates_finds_no_publisher_offset_without_a_matching_stamp(page: str) -> None:
     assert publisher_offset(page, datetime(2023, 11, 9, 3, 28, 35, tzinfo=UTC)) is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [("31.10.23", "2023-10-31"), (", 8.5.12", "2012-05-08")])
+def test_dates_reads_day_month_and_two_digit_year(text: str, expected: str) -> None:
+    found = parse_date(text, SHANGHAI, NOW)
+    assert found is not None
+    assert found.isoformat() == expected
+
+
+@pytest.mark.parametrize("text", ["1.2.3", "192.168.1.12", "v10.11.12.4"])
+def test_dates_leaves_version_numbers_and_addresses_alone(text: str) -> None:
+    assert parse_date(text, SHANGHAI, NOW) is None

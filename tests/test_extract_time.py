@@ -11,6 +11,7 @@ import pytest
 
 from feedd.decode import decode_html
 from feedd.extract import extract_article
+from feedd.extract_time import date_in_url
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -90,3 +91,36 @@ def test_extract_time_on_real_pages(corpus_file: str, zone: str, expected_prefix
     article = extract_article(html, "http://example.invalid/article", zone=ZoneInfo(zone), now=NOW)
     assert article.published is not None
     assert article.published.isoformat().startswith(expected_prefix)
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("http://www.news.cn/politics/2026-04/20/c_1131234567.htm", "2026-04-20"),
+    ("http://politics.people.com.cn/n1/2026/0420/c1001-40000000.html", "2026-04-20"),
+    ("https://www.chinanews.com.cn/gn/2026/04-20/10234567.shtml", "2026-04-20"),
+    ("https://news.example.com.cn/c/20260420/doc-abc.shtml", "2026-04-20"),
+    ("https://www.example.com.cn/a/202604/20/WS6623.html", "2026-04-20"),
+    ("http://www.example.gov.cn/xinwen/t20260420_123456.html", "2026-04-20"),
+    ("https://example.com/news/2023/apr/28/governor-endorses/", "2023-04-28"),
+    ("https://example.com/2019/05/", None),
+    ("https://example.com/item/12345678.html", None),
+])
+def test_extract_time_reads_dates_in_article_urls(url: str, expected: str | None) -> None:
+    found = date_in_url(url, SHANGHAI, NOW)
+    assert (found.isoformat() if found is not None else None) == expected
+
+
+def test_extract_time_gives_a_yearless_dateline_the_year_of_a_same_day_stamp() -> None:
+    head = '<meta itemprop="dateUpdate" content="2020-01-14 17:58:59">'
+    byline = "<div><span>发布时间：01-14</span><span>17:58</span></div>"
+    article = extract_article(_page(head, byline), "https://www.example.cn/a/1.html", zone=SHANGHAI, now=NOW)
+    assert article.published is not None
+    assert article.published.isoformat() == "2020-01-14T17:58:00+08:00"
+
+
+def test_extract_time_reads_a_short_date_line_right_above_the_headline() -> None:
+    page = ("<html><head><title>Precio del petróleo cae</title></head><body><a href='/f'>Finanzas</a>"
+            "<p class='published-date'>/ martes 17 de marzo de 2020</p><h1>Precio del petróleo cae</h1>"
+            "<p>" + "El barril de petróleo de exportación se desplomó este martes. " * 10 + "</p></body></html>")
+    article = extract_article(page, "https://www.example.mx/finanzas/precio", zone=UTC, now=NOW)
+    assert article.published is not None
+    assert article.published.isoformat() == "2020-03-17"
