@@ -28,8 +28,15 @@ _SOURCE_FROM = re.compile(r"(?:本文|文章|稿件)?来源于\s*" + _NAME_RUN)
 # The end of a reprinted essay cites where it first ran: '——《北京之春》1998年3月号', '(摘自《…学刊》…)'.
 _CITATION = re.compile(r"(?:^|\n)\s*[(（]?\s*(?:——|—|--|摘自|选自|转自|转载自|原载于?|刊于|载于|录自)\s*"
                        r"《(?P<value>[^》\n]{2,30})》")
+_CJK_NAMES = r"(?P<value>[\u4e00-\u9fff·]{2,4}(?:(?:\s*[、,，]\s*|\s+)[\u4e00-\u9fff·]{2,4}){0,5})(?![\u4e00-\u9fff])"
+_CREDIT_LEAD = (r"(?:[^\s:：()（）【】]{0,10}?(?:记者|記者|通讯员|通訊員)\s*[:：/／]?"
+                r"|(?:文|编译|执笔人?|采写|作者)\s*[:：/／|]\s*(?:[^\s:：()（）【】]{0,12}?(?:记者|作者)\s*)?)\s*")
+_CREDIT_START = re.compile(r"^\s*[(（【\[]?\s*" + _CREDIT_LEAD + _CJK_NAMES)
+_CREDIT_BRACKETED = re.compile(r"[(（【\[]\s*" + _CREDIT_LEAD + _CJK_NAMES + r"\s*[)）】\]]")
+# '观察者网专栏作者 王文': the name follows the last label.
+_INNER_LABEL = re.compile(r"(?:作者|记者|記者|通讯员)\s*")
 AUTHOR_LABEL = re.compile(
-    r"(?:作\s*者|[记記]\s*者|撰\s*文|撰\s*稿|文\s*[/／|]|文\s*[:：]|\bBy\b|\bVon\b|\bAutor(?:in)?\b)\s*[:：]?\s*"
+    r"(?:(?<![制创工著])作\s*者|[记記]\s*者|撰\s*文|撰\s*稿|文\s*[/／|]|文\s*[:：]|\bBy\b|\bVon\b|\bAutor(?:in)?\b)\s*[:：]?\s*"
     + _NAME_RUN)
 EDITOR_LABEL = re.compile(
     r"(?:责任编辑|責任編輯|责编|值班编辑|编辑|編輯|选稿|Editor)\s*[:：]\s*"
@@ -48,7 +55,8 @@ _AWAY_FROM_BYLINE = re.compile(r"comment|related|recommend|sidebar|widget|popula
                                r"footer|teaser", re.IGNORECASE)
 # 'by' anywhere ('Posted on … by X'); the others only lead, as 'von' sits inside names too.
 _BY_WORD = re.compile(r"\bby\s+|^\s*(?:von|par|por|door)\s+", re.IGNORECASE)
-_AUTHOR_WORD = re.compile(r"^\s*(?:(?:auteur|autor|autorin|author|by|por|par|von)(?:\b|(?=[A-Z]))|作者|记者|撰文)"
+_AUTHOR_WORD = re.compile(r"^\s*(?:about the author\s*[-–:]?\s*)?"
+                          r"(?:(?:auteur|autor|autorin|author|by|por|par|von)(?:\b|(?=[A-Z]))|作者|记者|撰文)"
                           r"\s*[:：]?\s*", re.IGNORECASE)
 _BYLINE_TAIL = re.compile(r"\s*[|·•]\s*|,?\s+\d|\s@|\s+(?:on|am|le|el|il|den)\s+\d"
                           r"|\s+(?:updated|published|publicado)\b", re.IGNORECASE)
@@ -80,7 +88,10 @@ _PHOTO_CREDIT = re.compile(r"\s*(?:摄|摄影|供图|图)$|^(?:图|摄影)")
 _CREDIT_TAIL = re.compile(r"\s*(?:整合|整理|编译|报道|报导|報導|即時報導)$")
 _NOT_A_NAME = re.compile(
     r"^(?:posted|published|publicado|publié|veröffentlicht|follow|author|autor|no author|unknown|admin|share|"
-    r"简介|博客|更多|查看|关注|相关)\b|@|[。，！？!?]|\d{1,2}[:.]\d{2}|^(?:on|am|el|le)$|^foto\b", re.IGNORECASE)
+    r"简介|博客|更多|查看|关注|相关)\b|@|[。，！？!?]|\d{1,2}[:.]\d{2}|^(?:on|am|el|le)$|^foto\b"
+    # A job title printed where the name was expected ('Parliamentary editor').
+    r"|^(?!.*\bstaff\b).+\s(?:editor|director|correspondent|reporter|contributor|manager|producer)$",
+    re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -98,7 +109,7 @@ def read_byline(facts: PageFacts, header: Sequence[Segment], footer: Sequence[Se
     source = _source(facts, header, footer, opening)
     # Chinese bylines keep 来源 and 作者 apart; elsewhere an agency byline is the author too.
     outlet = source if source and _CJK.search(source) and not _KANA.search(source) else None
-    author = _author(facts, header, footer, (editor, outlet))
+    author = _author(facts, header, footer, opening, (editor, outlet))
     return Byline(source=source, author=author, editor=editor)
 
 
@@ -272,11 +283,14 @@ def _marked_text(segments: Sequence[Segment], marker: re.Pattern[str]) -> str | 
 
 
 def _author(facts: PageFacts, header: Sequence[Segment], footer: Sequence[Segment],
-            others: tuple[str | None, ...]) -> str | None:
+            opening: Sequence[Segment], others: tuple[str | None, ...]) -> str | None:
     """The byline's person; a value that is the editor, the source or an outlet's name is not."""
     def plausible(value: str) -> bool:
         return _plausible_name(value) and value not in others and not _is_outlet_name(value)
 
+    credited = _credit_line([*header, *opening], plausible)
+    if credited:
+        return credited
     labelled = _first(AUTHOR_LABEL, [header], plausible=plausible)
     if labelled:
         return _CREDIT_TAIL.sub("", labelled)
@@ -289,8 +303,23 @@ def _author(facts: PageFacts, header: Sequence[Segment], footer: Sequence[Segmen
     anywhere = _marked_author(facts, plausible)
     if anywhere:
         return anywhere
-    found = _first(AUTHOR_LABEL, [footer], plausible=plausible)
+    found = _credit_line(footer, plausible) or _first(AUTHOR_LABEL, [footer], plausible=plausible)
     return _CREDIT_TAIL.sub("", found) if found else None
+
+
+def _credit_line(segments: Sequence[Segment], plausible: Callable[[str], bool]) -> str | None:
+    """Writers credited inside the body: '（职工通讯员 李琴雯 刘会）…', '扬子晚报记者 张楠',
+    '采写：南都见习记者 林子沛', '…上。（编译/林靖东）'."""
+    for segment in segments:
+        text = segment.text
+        found = _CREDIT_START.match(text) if len(text) <= 40 else None
+        found = found or _CREDIT_BRACKETED.search(text)
+        if found is None:
+            continue
+        value = _CREDIT_TAIL.sub("", _clean(_INNER_LABEL.split(found.group("value"))[-1]))
+        if value and plausible(value):
+            return value
+    return None
 
 
 def _marked_author(facts: PageFacts, plausible: Callable[[str], bool]) -> str | None:
@@ -306,8 +335,23 @@ def _marked_author(facts: PageFacts, plausible: Callable[[str], bool]) -> str | 
         text = normalise_space(text_of(node)) if sizes is not None and sizes.text <= 120 else segment.text
         name = _byline_name(text)
         if name and plausible(name):
-            return name
+            return _with_coauthors(node, name, plausible)
     return None
+
+
+def _with_coauthors(node: etree._Element, name: str, plausible: Callable[[str], bool]) -> str:
+    """Several writers sit in sibling elements marked alike (<a rel=author>A</a> and <a rel=author>B</a>)."""
+    parent = node.getparent()
+    if parent is None:
+        return name
+    names = [name]
+    for twin in parent.iter(node.tag):
+        if twin is node or twin.get("class") != node.get("class") or twin.get("rel") != node.get("rel"):
+            continue
+        other = _byline_name(normalise_space(text_of(twin)))
+        if other and other not in names and plausible(other):
+            names.append(other)
+    return ", ".join(names[:6])
 
 
 def _author_mark(element: etree._Element) -> etree._Element | None:
@@ -344,7 +388,8 @@ def _is_outlet_name(value: str) -> bool:
 
 def _plausible_name(value: str) -> bool:
     """A person's (or desk's) name, not a sentence or a label caught by a loose byline pattern."""
-    if len(value) < 2 or len(value) > 80 or _JUNK_NAME.search(value) or _NOT_A_NAME.search(value):
+    if len(value) < 2 or len(value) > 80 or _JUNK_NAME.search(value) or _NOT_A_NAME.search(value) \
+            or value in PLACEHOLDER_SOURCES:
         return False
     if _PHOTO_CREDIT.search(value):
         return False

@@ -120,3 +120,32 @@ def test_byline_meta_author_naming_the_site_is_not_an_author() -> None:
 
 def test_byline_prefers_article_author_to_a_publisher_company_in_meta() -> None:
     assert corpus_article("postlight-parser", "www.wired.com.html").author == "Emma Grey Ellis"
+
+
+@pytest.mark.parametrize(("credit", "author"), [
+    ("（职工通讯员 李琴雯 刘会）为深入推进党建与业务工作紧密结合，医院举办技能大赛。", "李琴雯 刘会"),
+    ("【文/观察者网专栏作者 王文】", "王文"),
+    ("采写：南都见习记者 林子沛", "林子沛"),
+])
+def test_byline_reads_writers_credited_inside_the_body(credit: str, author: str) -> None:
+    article = inline_article(f"<h1>标题</h1><div>2024-05-13 06:15</div><div class='article'><p>{credit}</p>{STORY}"
+                             f"{STORY}</div>")
+    assert article.author == author
+
+
+def test_byline_does_not_read_a_producer_in_prose_as_the_author() -> None:
+    prose = "<p>原始人举行这些仪式常带有神秘的成分，而且允许面具制作者充分发挥想象。所以面具较少遭受传统的束缚。</p>"
+    assert inline_article(f"<h1>标题</h1>{STORY}{prose}").author is None
+
+
+def test_byline_joins_writers_marked_alike() -> None:
+    article = inline_article(f"<h1>Title</h1><p class='byline'><a rel='author'>Julia Carrie Wong</a> and "
+                             f"<a rel='author'>Sam Levin</a></p>{STORY}")
+    assert article.author == "Julia Carrie Wong, Sam Levin"
+
+
+def test_byline_skips_a_job_title_printed_in_the_author_slot() -> None:
+    head = '<script type="application/ld+json">{"@type": "NewsArticle", "author": {"@type": "Person", ' \
+           '"name": "Thabo Mokone"}}</script>'
+    article = inline_article(f"<h1>Title</h1><div class='author-title'>Parliamentary editor</div>{STORY}", head)
+    assert article.author == "Thabo Mokone"
