@@ -27,7 +27,7 @@ from feedd.dates import parse_date
 from feedd.errors import ExtractError
 from feedd.extract_page import Measure, PageFacts, Segment, meta_value, normalise_space, parse_page, text_of
 from feedd.extract_time import find_published
-from feedd.extract_title import TitleChoice, choose_title, match_key
+from feedd.extract_title import TitleChoice, choose_title, match_key, refine_title
 from feedd.models import Article, Timestamp
 from feedd.sanitize import sanitize_html
 from feedd.select import ArticleRules, Selector
@@ -59,6 +59,11 @@ def extract_article(html: str, url: str, *, zone: tzinfo, now: datetime,
     if node is None:
         node = _automatic_content(facts, measures)
     first, last = _span(facts.segments, node)
+    if rules.title is None:
+        shown = refine_title(facts, title, title_index, first)
+        if shown is not title:
+            title, title_index = shown, _locate_title(facts, shown)
+            header = _header(facts.segments, title_index)
     footer = list(facts.segments[max(0, last - 8): last + _FOOTER_SEGMENTS]) if last is not None else []
     published = _published(facts, rules, title_index, first, zone, now)
     opening = list(facts.segments[first: first + 3]) if first is not None else []

@@ -29,6 +29,9 @@ class TitleChoice:
 
     text: str
     element: etree._Element | None
+    # Only a title read off the <title> tag alone, or a last-resort guess, may be replaced later by
+    # the line shown above the body; one that a heading and the metadata agree on stays.
+    weak: bool = False
 
 
 def match_key(text: str) -> str:
@@ -54,7 +57,7 @@ def choose_title(facts: PageFacts) -> TitleChoice:
             return TitleChoice(cleaned, _find_heading(headings, cleaned))
     if facts.title_tag:
         cleaned = strip_site_suffix(facts.title_tag, facts)
-        return TitleChoice(cleaned, _find_heading(headings, cleaned))
+        return TitleChoice(cleaned, _find_heading(headings, cleaned), weak=True)
     return _fallback(facts, headings)
 
 
@@ -162,8 +165,48 @@ def _find_heading(headings: list[tuple[str, etree._Element]], title: str) -> etr
 
 def _fallback(facts: PageFacts, headings: list[tuple[str, etree._Element]]) -> TitleChoice:
     if headings:
-        return TitleChoice(headings[0][0], headings[0][1])
+        return TitleChoice(headings[0][0], headings[0][1], weak=True)
     for segment in facts.segments[:5]:
         if 2 <= len(segment.text) <= _MAX_TITLE:
-            return TitleChoice(segment.text, None)
-    return TitleChoice("", None)
+            return TitleChoice(segment.text, None, weak=True)
+    return TitleChoice("", None, weak=True)
+
+
+_NEAR_BODY = 8
+_HEADLINE_GAP = 15
+_EMPHASIS_TAGS = frozenset({"h1", "h2", "h3", "h4", "strong", "b"})
+_NOT_A_HEADLINE = re.compile(r"[:：>»]\s*$|^\s*[>»|（(]|\d{4}[-/.年]\d{1,2}|位置|首页|导航|登录|注册|copyright|©", re.I)
+
+
+def refine_title(facts: PageFacts, chosen: TitleChoice, title_index: int | None,
+                 content_start: int | None) -> TitleChoice:
+    """The emphasised line right above the body, when the chosen title is not shown near it.
+
+    Old portal and forum pages carry a generic <title> ('显示', the site's name) and no <h1>; their
+    headline is a bold or heading line just before the text. A headline shown within a few lines
+    above the body is kept."""
+    if not chosen.weak or content_start is None or facts.is_text_dump:
+        return chosen
+    if title_index is not None and 0 <= content_start - title_index <= _HEADLINE_GAP:
+        return chosen
+    window = facts.segments[max(0, content_start - _NEAR_BODY): content_start + 1]
+    for segment in reversed(window):
+        if _emphasised(segment.element) and _reads_as_headline(segment.text, facts):
+            return TitleChoice(_EDIT_MARK.sub("", segment.text), segment.element)
+    return chosen
+
+
+def _emphasised(element: etree._Element) -> bool:
+    for node in (element, element.getparent()):
+        if node is None:
+            continue
+        if node.tag in _EMPHASIS_TAGS or "title" in (node.get("class") or "").lower():
+            return True
+    return False
+
+
+def _reads_as_headline(text: str, facts: PageFacts) -> bool:
+    key = match_key(text)
+    long_enough = len(key) >= 12 if key.isascii() else len(key) >= 4
+    names_site = any(name and (name in key or key in name) for name in _site_names(facts))
+    return long_enough and len(text) <= _MAX_TITLE and not _NOT_A_HEADLINE.search(text) and not names_site

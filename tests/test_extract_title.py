@@ -1,0 +1,57 @@
+"""Headlines: the line shown above the body replaces a generic <title>; a headline the page's
+heading and metadata agree on is never replaced."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from feedd.decode import decode_html
+from feedd.extract import extract_article
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 4, 21, 9, 0, tzinfo=UTC)
+BODY = "<p>" + "这是一段足够长的正文，用来让正文识别找到文章主体，而不是导航或者侧栏。" * 10 + "</p>"
+NAV = "".join(f"<a href='/c{index}'>栏目{index}</a>" for index in range(20))
+
+
+def _extract(page: str) -> str:
+    return extract_article(page, "https://www.example.cn/a/1.html", zone=SHANGHAI, now=NOW).title
+
+
+@pytest.mark.parametrize(("title_tag", "above_body", "expected"), [
+    ("显示", "<font><strong>犬儒病(上)</strong></font>", "犬儒病(上)"),
+    ("世艺网>艺术教育", "<p><strong>中国艺术研究院2004年博士生招生简章</strong></p>",
+     "中国艺术研究院2004年博士生招生简章"),
+    ("科普中国-辟谣文章", "<div class='rumor-title'>徒手抓子弹真的存在吗？</div>", "徒手抓子弹真的存在吗？"),
+    # labels, breadcrumbs, dates and "original title" notes are not headlines
+    ("显示", "<b>当前位置：</b>", "显示"),
+    ("显示", "<strong>（原标题：民警电话遭停机）</strong>", "显示"),
+    ("显示", "<b>2020-01-14 17:58</b>", "显示"),
+])
+def test_extract_title_takes_the_emphasised_line_above_the_body_over_a_generic_title(
+        title_tag: str, above_body: str, expected: str) -> None:
+    page = (f"<html><head><title>{title_tag}</title></head><body><div>{NAV}</div>"
+            f"<div>{above_body}<div class='text'>{BODY}</div></div></body></html>")
+    assert _extract(page) == expected
+
+
+def test_extract_title_keeps_a_headline_the_metadata_confirms() -> None:
+    page = ("<html><head><title>市政府部署防汛工作_新闻中心</title>"
+            "<meta property='og:title' content='市政府部署防汛工作'></head><body>"
+            f"<h1>市政府部署防汛工作</h1><div>{NAV}</div><p><strong>一、总体要求和工作目标</strong></p>"
+            f"<div class='text'>{BODY}</div></body></html>")
+    assert _extract(page) == "市政府部署防汛工作"
+
+
+@pytest.mark.parametrize(("corpus_file", "expected"), [
+    ("chinese-web-content-extraction-dataset/html/caee0a34-e892-41c2-8bf6-f4f0ec9df78f.html", "比赛革命的革命"),
+    ("chinese-web-content-extraction-dataset/html/54e89e4e-6d47-424f-b172-12b7e360c25c.html", "很高兴入住博客堂"),
+])
+def test_extract_title_on_old_portal_pages(corpus_file: str, expected: str) -> None:
+    html = decode_html((CORPUS / corpus_file).read_bytes(), None)
+    assert extract_article(html, "http://example.invalid/article", zone=SHANGHAI, now=NOW).title == expected
