@@ -20,6 +20,7 @@ _SITE_WORDS = re.compile(
     r"daily|tribune|journal|reuters|herald|online|magazine|blog|press|media|tv|radio|gazette)", re.IGNORECASE)
 _KEY = re.compile(r"[\s\u3000\"'“”‘’「」《》·:：,，.。!！?？|｜_\-–—()（）\[\]【】]+")
 _MAX_TITLE = 200
+_WIDE = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
 _EDIT_MARK = re.compile(r"\s*\[(?:编辑|edit|编辑源代码)\]\s*$", re.IGNORECASE)
 
 
@@ -56,9 +57,24 @@ def choose_title(facts: PageFacts) -> TitleChoice:
         if len(match_key(cleaned)) >= 2 and not _is_site_part(cleaned, site_names):
             return TitleChoice(cleaned, _find_heading(headings, cleaned))
     if facts.title_tag:
+        shown = _shown_verbatim(facts)
+        if shown is not None:
+            return shown
         cleaned = strip_site_suffix(facts.title_tag, facts)
         return TitleChoice(cleaned, _find_heading(headings, cleaned), weak=True)
     return _fallback(facts, headings)
+
+
+def _shown_verbatim(facts: PageFacts) -> TitleChoice | None:
+    """The whole <title>, kicker and all ('书记市长这一周 | 奋马扬鞭…'), printed as one line on the page."""
+    size = len(facts.title_tag)
+    if not _SEPARATORS.search(facts.title_tag):
+        return None
+    key = match_key(facts.title_tag)
+    for segment in facts.segments:
+        if abs(len(segment.text) - size) <= 4 and match_key(segment.text) == key and segment.element.tag != "a":
+            return TitleChoice(segment.text, segment.element)
+    return None
 
 
 def _lone_headline(headings: list[tuple[str, etree._Element]], site_names: set[str]) -> TitleChoice | None:
@@ -130,10 +146,14 @@ def strip_site_suffix(title: str, facts: PageFacts) -> str:
     while len(parts) > 1 and _is_site_part(parts[0], site_names) and len(parts[0]) < len(parts[1]):
         parts.pop(0)
     if len(parts) > 1:
-        # Unknown trailing parts: the longest part is the headline.
-        best = max(parts, key=len)
+        # Unknown trailing parts: the widest part is the headline (a CJK character is two columns).
+        best = max(parts, key=_width)
         return best.strip()
     return parts[0].strip()
+
+
+def _width(text: str) -> int:
+    return len(text) + len(_WIDE.findall(text))
 
 
 def _site_names(facts: PageFacts) -> set[str]:

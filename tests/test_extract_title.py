@@ -55,3 +55,17 @@ def test_extract_title_keeps_a_headline_the_metadata_confirms() -> None:
 def test_extract_title_on_old_portal_pages(corpus_file: str, expected: str) -> None:
     html = decode_html((CORPUS / corpus_file).read_bytes(), None)
     assert extract_article(html, "http://example.invalid/article", zone=SHANGHAI, now=NOW).title == expected
+
+
+@pytest.mark.parametrize(("title_tag", "shown", "expected"), [
+    # the page prints the whole <title>, kicker included: that is the headline
+    ("书记市长这一周 | 奋马扬鞭争春色", "<div class='tit2'>书记市长这一周 | 奋马扬鞭争春色</div>",
+     "书记市长这一周 | 奋马扬鞭争春色"),
+    # unknown trailing parts: the widest one, counting a CJK character as two columns
+    ("社会资本、人力资本与下岗职工的再就业 - 学术前沿 - powered by Discuz! Archiver", "",
+     "社会资本、人力资本与下岗职工的再就业"),
+])
+def test_extract_title_reads_the_title_tag_as_the_page_shows_it(title_tag: str, shown: str, expected: str) -> None:
+    page = (f"<html><head><title>{title_tag}</title></head><body>{shown}"
+            f"<div class='text'>{BODY}</div></body></html>")
+    assert _extract(page) == expected
