@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import gzip
 import multiprocessing
+import os
 import random
+import socket
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -254,3 +259,36 @@ def json_quote(value: str) -> str:
     import json
 
     return json.dumps(value)
+
+
+@pytest.mark.parametrize(("yaml_text", "where"), [
+    ("output_dir: out\nstate_path: s.db\nsources:\n  - id: ok\n    sections:\n      - id: a\n"
+     "        url: http://a.example/\n        interval: soon\n", ":8: sources[0].sections[0].interval"),
+    ("output_dir: out\nstate_path: s.db\ntimeout: -1\nsources: []\n", ":3: timeout"),
+    ("output_dir: out\nstate_path: s.db\nsources:\n  - id: ok\n    colour: red\n    sections: []\n",
+     ":5: sources[0].colour"),
+])
+def test_feedd_run_refuses_a_bad_config_before_ready_with_one_line(yaml_text: str, where: str) -> None:
+    with tempfile.TemporaryDirectory(prefix="fd") as name:  # AF_UNIX paths must stay short
+        folder = Path(name)
+        config = folder / "feedd.yaml"
+        config.write_text(yaml_text, encoding="utf-8")
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        listener.bind(str(folder / "notify.sock"))
+        listener.settimeout(0.2)
+        completed = subprocess.run([sys.executable, "-m", "feedd", "run", "--config", str(config)],
+                                   cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True,
+                                   timeout=30, check=False,
+                                   env={**os.environ, "NOTIFY_SOCKET": str(folder / "notify.sock")})
+        messages = []
+        try:
+            while True:
+                messages.append(listener.recv(4096).decode())
+        except TimeoutError:
+            pass
+        listener.close()
+    lines = [line for line in completed.stderr.splitlines() if line.strip()]
+    print(f"bad config: exit {completed.returncode}, stderr {lines}, notify {messages}")
+    assert completed.returncode == 78
+    assert len(lines) == 1 and f"{config}{where}" in lines[0]
+    assert not any("READY=1" in m for m in messages)
