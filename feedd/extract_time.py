@@ -50,6 +50,7 @@ _URL_DATE = (
 )
 _ABOVE_BODY = 25
 _ABOVE_TITLE = 4
+_CLOCK_REACH = 4
 _LINKED_DATE_REACH = 6
 _HEADER_SEGMENTS = 40
 _HEADER_CHARS = 1500
@@ -268,8 +269,9 @@ def _first_date(window: Sequence[Segment], zone: tzinfo, now: datetime,
         # A date split over two segments ("2024-05-20" then "16:25"): read them together.
         if found.precision == "day" and position + 1 < len(window):
             joined = reader(segment.text + " " + window[position + 1].text, zone, now)
-            if joined is not None and joined.day == found.day:
+            if joined is not None and joined.day == found.day and joined.precision != "day":
                 return joined
+            return _same_day_with_clock(window, position, found, zone, now, reader) or found
         return found
     return None
 
@@ -304,6 +306,18 @@ def _pieced_date(window: Sequence[Segment], position: int, zone: tzinfo, now: da
     if len(numbers) >= 5:
         text += f" {numbers[3]}:{numbers[4]}"
     return reader(text, zone, now)
+
+
+def _same_day_with_clock(window: Sequence[Segment], position: int, found: Timestamp, zone: tzinfo, now: datetime,
+                         reader: Callable[[str, tzinfo, datetime], Timestamp | None]) -> Timestamp | None:
+    """The same day printed with its time a few lines on (a caption's date, then the byline's)."""
+    for segment in window[position + 2: position + 2 + _CLOCK_REACH]:
+        if len(segment.text) > 80 or not _CLOCK.search(segment.text) or _is_decoy(segment.text):
+            continue
+        later = reader(segment.text, zone, now)
+        if later is not None and later.precision != "day" and later.day == found.day:
+            return later
+    return None
 
 
 def _with_next_clock(window: Sequence[Segment], position: int, zone: tzinfo, now: datetime,

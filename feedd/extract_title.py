@@ -207,7 +207,7 @@ def refine_title(facts: PageFacts, chosen: TitleChoice, title_index: int | None,
     above the body is kept."""
     if not chosen.weak or content_start is None or facts.is_text_dump:
         return chosen
-    if title_index is not None and 0 <= content_start - title_index <= _HEADLINE_GAP:
+    if title_index is not None and content_start - title_index <= _HEADLINE_GAP:
         return chosen
     window = facts.segments[max(0, content_start - _NEAR_BODY): content_start + 1]
     for segment in reversed(window):

@@ -36,6 +36,9 @@ DATELINES = [
     ("", "<div>浏览次数: 2168 2018-05-17</div><div>发布时间：2018-05-16</div>", "2018-05-16"),
     ("", "<div>最后更新：2018-05-19</div><div>发布时间：2018-05-16</div>", "2018-05-16"),
     ("", "<div>发布时间：2018-05-16 最后更新：2018-05-19</div>", "2018-05-16"),
+    # a caption's date first, the byline's date with its time a few lines on
+    ("", "<p>市长在会上讲话，2018年5月16日摄。</p><p>作者</p><a href='/a'>张三</a>"
+         "<time>2018-05-16 16:01</time>", "2018-05-16T16:01:00+08:00"),
     # a two-digit year after a label and the time in the next element
     ("", "<div><span>发布时间：18-03-08</span><span>23:16</span></div>", "2018-03-08T23:16:00+08:00"),
 ]
