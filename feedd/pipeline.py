@@ -32,7 +32,7 @@ from feedd.extract import extract_article
 from feedd.fetch import Access, Fetcher
 from feedd.listings import links_from_feed, links_from_json, next_page_url
 from feedd.models import Article, FeedMeta, Link, NotModified, Page, SectionReport, SectionStatus
-from feedd.publish import render_index, render_opml, write_if_changed
+from feedd.publish import remove_stale_temp_files, render_index, render_opml, write_if_changed
 from feedd.render import render_feeds
 from feedd.store import Store, item_id_for
 
@@ -76,19 +76,31 @@ def poll_section(section: SectionConfig, deps: PipelineDeps) -> SectionReport:
         log.warning("%s: %s", section.key, error)
         _record_poll(deps, section.key, started, error)
         return SectionReport(key=section.key, listing_ok=False, error=error)
-    outcome = _ArticleOutcome(0, (), False)
-    if not listing.not_modified:
-        outcome = _read_new_articles(section, deps, access, listing)
-        if not outcome.retry_listing:
-            # Validators are kept only when no article failed for a passing reason, so such an
-            # article is retried on the next poll instead of hiding behind a 304.
-            deps.store.record_page_success(listing_url(section), listing.etag, listing.last_modified)
+    try:
+        outcome = _store_listing(section, deps, access, listing)
+    except StoreError as exc:
+        # A full disk or a locked database: the feeds on disk stay as they are.
+        error = f"store: {exc}"
+        log.error("%s: %s", section.key, error)
+        _record_poll(deps, section.key, started, error)
+        return SectionReport(key=section.key, listing_ok=False, links_found=len(listing.links), error=error)
     written, publish_error = _publish_section(section, deps)
     _record_poll(deps, section.key, started, publish_error)
     return SectionReport(
         key=section.key, listing_ok=publish_error is None, not_modified=listing.not_modified,
         links_found=len(listing.links), new_items=outcome.added, failed_articles=outcome.failed,
         feeds_written=written, error=publish_error)
+
+
+def _store_listing(section: SectionConfig, deps: PipelineDeps, access: Access, listing: _Listing) -> _ArticleOutcome:
+    if listing.not_modified:
+        return _ArticleOutcome(0, (), False)
+    outcome = _read_new_articles(section, deps, access, listing)
+    if not outcome.retry_listing:
+        # Validators are kept only when no article failed for a passing reason, so such an
+        # article is retried on the next poll instead of hiding behind a 304.
+        deps.store.record_page_success(listing_url(section), listing.etag, listing.last_modified)
+    return outcome
 
 
 @dataclass(frozen=True)
@@ -294,6 +306,8 @@ def prepare_output(config: Config) -> None:
         config.output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         log.error("cannot create the output folder %s: %s", config.output_dir, exc)
+        return
+    remove_stale_temp_files(config.output_dir)
 
 
 def publish_overview(deps: PipelineDeps) -> None:

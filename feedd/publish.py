@@ -12,8 +12,10 @@ import errno
 import html
 import logging
 import os
+import re
 import secrets
 import stat
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
@@ -155,6 +157,30 @@ def _replace_atomically(parent_fd: int, name: str, data: bytes, where: str) -> N
         # The rename happened; a folder that cannot be fsynced (some network filesystems)
         # only weakens durability after a crash.
         log.warning("%s: folder fsync failed: %s", where, error.strerror)
+
+
+_TEMP_NAME = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp$")
+
+
+def remove_stale_temp_files(output_dir: Path, older_than: float = 60.0) -> int:
+    """Delete temporary files a killed run left behind (only our own naming pattern, only
+    regular files older than `older_than` seconds, never through a symlink). Returns the count."""
+    removed = 0
+    cutoff = time.time() - older_than
+    for folder, subfolders, files in os.walk(output_dir, followlinks=False):
+        subfolders[:] = [d for d in subfolders if not os.path.islink(os.path.join(folder, d))]
+        for name in files:
+            path = os.path.join(folder, name)
+            try:
+                info = os.lstat(path)
+                if _TEMP_NAME.match(name) and stat.S_ISREG(info.st_mode) and info.st_mtime < cutoff:
+                    os.unlink(path)
+                    removed += 1
+            except OSError as error:
+                log.warning("could not remove stale temporary file %s: %s", path, error.strerror)
+    if removed:
+        log.info("removed %d temporary file(s) left by an interrupted run in %s", removed, output_dir)
+    return removed
 
 
 def _remove_quietly(parent_fd: int, name: str) -> None:
