@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 CHUNK = 16_384
 MAX_RETRY_AFTER = 6 * 3600.0
 ROBOTS_TTL = 3600.0
+ROBOTS_RETRY = 300.0  # after a robots.txt answered 5xx
 ROBOTS_MAX_BYTES = 512_000
 _REDIRECTS = {301, 302, 303, 307, 308}
 _ACCEPT_ENCODING = "gzip, deflate"
@@ -360,12 +361,13 @@ class Fetcher:
     def _check_robots(self, url: str, access: Access) -> None:
         state = self._state(url)
         if state.robots is None or self._clock() > state.robots_until:
-            state.robots = self._load_robots(url, access)
-            state.robots_until = self._clock() + ROBOTS_TTL
+            state.robots, keep_for = self._load_robots(url, access)
+            state.robots_until = self._clock() + keep_for
         if not state.robots.can_fetch(url, self._settings.user_agent):
             raise RobotsDisallowedError(url, "disallowed by robots.txt")
 
-    def _load_robots(self, url: str, access: Access) -> Protego:
+    def _load_robots(self, url: str, access: Access) -> tuple[Protego, float]:
+        """The host's rules and how long to keep them."""
         parts = urlsplit(url)
         robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
         try:
@@ -374,17 +376,18 @@ class Fetcher:
             raise
         except FetchError as exc:
             if exc.status is not None and 400 <= exc.status < 500:
-                return Protego.parse("")
+                return Protego.parse(""), ROBOTS_TTL
             if exc.status is None:
                 # The host itself is unreachable: say so, rather than blame robots.txt.
                 raise FetchError(url, f"robots.txt not reachable: {exc.reason}") from exc
-            # RFC 9309: a robots.txt answering 5xx means "assume everything is disallowed", for a while.
-            log.warning("robots.txt unreachable for %s (%s): treating the host as disallowed", parts.netloc,
-                        exc.reason)
-            return Protego.parse("User-agent: *\nDisallow: /")
+            # RFC 9309: a robots.txt answering 5xx means "assume everything is disallowed", for a
+            # while; a short while, so one bad minute on the server does not stop a host for an hour.
+            log.warning("robots.txt unreachable for %s (%s): treating the host as disallowed for %.0fs",
+                        parts.netloc, exc.reason, ROBOTS_RETRY)
+            return Protego.parse("User-agent: *\nDisallow: /"), ROBOTS_RETRY
         if isinstance(page, NotModified):
-            return Protego.parse("")
-        return Protego.parse(page.body[:ROBOTS_MAX_BYTES].decode("utf-8", errors="replace"))
+            return Protego.parse(""), ROBOTS_TTL
+        return Protego.parse(page.body[:ROBOTS_MAX_BYTES].decode("utf-8", errors="replace")), ROBOTS_TTL
 
     def _state(self, url: str) -> _HostState:
         host = urlsplit(url).netloc.lower()

@@ -292,3 +292,32 @@ def test_gone_article_is_never_asked_again_and_a_missing_one_backs_off(corpus_di
     assert any("/c_" in path for path in asked), "poll 2 read no article at all"
     assert portal.gone not in asked
     assert portal.missing not in asked
+
+
+def test_robots_txt_answering_5xx_disallows_the_host_only_for_a_short_while() -> None:
+    answers = iter([503, 200])
+
+    def robots(handler: Hostile) -> None:
+        status = next(answers, 200)
+        body = b"User-agent: *\nAllow: /\n" if status == 200 else b"down"
+        handler.send(f"HTTP/1.1 {status} X\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+                     + body)
+
+    clock = Clock()
+    handler: type[Hostile] = type("R", (Hostile,), {"behaviours": {"/robots.txt": robots}, "requests": []})
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+        origin = f"http://127.0.0.1:{server.server_address[1]}"
+        fetcher = Fetcher(replace(SETTINGS, respect_robots=True), clock=clock)
+        with pytest.raises(FetchError, match=r"robots\.txt"):
+            fetcher.fetch(origin + "/page", OPEN)
+        clock.now += 60
+        with pytest.raises(FetchError, match=r"robots\.txt"):
+            fetcher.fetch(origin + "/page", OPEN)  # still within the retry window: not asked again
+        asked_within = [p for _, p in handler.requests]
+        clock.now += 300
+        page = fetcher.fetch(origin + "/page", OPEN)
+        server.shutdown()
+    assert asked_within == ["/robots.txt"]
+    assert isinstance(page, Page)
+    assert [p for _, p in handler.requests] == ["/robots.txt", "/robots.txt", "/page"]
