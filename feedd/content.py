@@ -37,6 +37,10 @@ _POSITIVE = re.compile(
 _BOILERPLATE_LINE = re.compile(
     r"^\s*[\[【(（]?\s*(?:责任编辑|责编|编辑|纠错|分享到|打印|关闭窗口|扫一扫|返回顶部|相关(?:新闻|阅读|文章)|"
     r"版权(?:声明|所有)|阅读下一篇|上一篇|下一篇|点击(?:进入|查看)|推荐阅读|延伸阅读)", re.IGNORECASE)
+# Climb at most this many levels, and only for this much more prose.
+_WIDEN_LEVELS = 6
+_WIDEN_GAIN = 1.6
+_WIDEN_MIN_CHARS = 250
 _PUNCTUATION = re.compile(r"[，。；、！？,.;!?]")
 _LAZY_SRC = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url", "data-echo",
              "data-lazyload", "original", "file", "data-original-src")
@@ -56,6 +60,8 @@ def measure(root: etree._Element) -> dict[etree._Element, Measure]:
 def find_content_node(root: etree._Element, measures: dict[etree._Element, Measure]) -> etree._Element:
     """The element that best holds the article's paragraphs."""
     candidates: dict[etree._Element, float] = {}
+    prose: dict[etree._Element, int] = {}
+    furniture: dict[etree._Element, bool] = {}
     for node, sizes in measures.items():
         if not isinstance(node.tag, str) or node.tag not in _PARAGRAPH_TAGS or sizes.text < 20:
             continue
@@ -65,6 +71,8 @@ def find_content_node(root: etree._Element, measures: dict[etree._Element, Measu
         text = text_of(node) if length < 3000 else ""
         points = 1 + len(_PUNCTUATION.findall(text)) + min(length / 100, 3)
         _credit_ancestors(node, points, candidates)
+        if sizes.links < sizes.text * 0.3:
+            _add_prose(node, length, prose, furniture)
     best: etree._Element | None = None
     best_score = 0.0
     for node, points in candidates.items():
@@ -76,7 +84,49 @@ def find_content_node(root: etree._Element, measures: dict[etree._Element, Measu
     if best is None:
         body = root.find("body")
         return body if body is not None else root
-    return best
+    return _widen(best, prose, measures)
+
+
+def _add_prose(node: etree._Element, length: int, prose: dict[etree._Element, int],
+               furniture: dict[etree._Element, bool]) -> None:
+    """Credit a paragraph's length to every ancestor up to the first furniture block (comments,
+    sidebars), so an ancestor's prose counts only the story-like text it holds."""
+    ancestor: etree._Element | None = node
+    while ancestor is not None:
+        marked = furniture.get(ancestor)
+        if marked is None:
+            marks = f"{ancestor.get('class', '')} {ancestor.get('id', '')}"
+            marked = furniture[ancestor] = bool(marks.strip()) and _furniture(marks) and not _POSITIVE.search(marks)
+        if marked:
+            return
+        prose[ancestor] = prose.get(ancestor, 0) + length
+        ancestor = ancestor.getparent()
+
+
+def _widen(best: etree._Element, prose: dict[etree._Element, int],
+           measures: dict[etree._Element, Measure]) -> etree._Element:
+    """A story split over sibling blocks (pages of a story stack, text around an embed): climb while
+    the parent holds clearly more prose and stays prose, not navigation."""
+    node = best
+    for ancestor in best.iterancestors():
+        if ancestor.tag in ("html", "body") or ancestor in _ancestors_above(best, _WIDEN_LEVELS):
+            break
+        sizes = measures.get(ancestor, Measure())
+        held = prose.get(ancestor, 0)
+        if sizes.links > sizes.text * 0.2 or held < sizes.text * 0.6:
+            break
+        gain = held - prose.get(node, 0)
+        if held >= prose.get(node, 0) * _WIDEN_GAIN and gain >= _WIDEN_MIN_CHARS:
+            node = ancestor
+    return node
+
+
+def _ancestors_above(node: etree._Element, levels: int) -> set[etree._Element]:
+    above: set[etree._Element] = set()
+    for depth, ancestor in enumerate(node.iterancestors()):
+        if depth >= levels:
+            above.add(ancestor)
+    return above
 
 
 def _paragraph_length(node: etree._Element, measures: dict[etree._Element, Measure]) -> int:

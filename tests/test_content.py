@@ -1,0 +1,53 @@
+"""The article body: blocks found on real saved pages and on small pages that isolate one rule."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from feedd.decode import decode_html
+from feedd.extract import extract_article
+from feedd.models import Article
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+NOW = datetime(2026, 4, 21, 9, 0, tzinfo=UTC)
+
+
+def corpus_article(corpus: str, name: str) -> Article:
+    page = CORPUS / corpus / "html" / name
+    return extract_article(decode_html(page.read_bytes(), None), "https://www.example.com/a/1.html",
+                           zone=ZoneInfo("UTC"), now=NOW)
+
+
+def paragraphs(words: str, count: int) -> str:
+    return "".join(f"<p>{words} number {index}, told at length so that it reads as prose, not a caption.</p>"
+                   for index in range(count))
+
+
+def test_content_joins_a_story_stack_split_over_sibling_items() -> None:
+    text = corpus_article("fundus", "us__LATimes_2023_06_26.html").content_text
+    assert "Construction for the Los Angeles Coliseum was completed on May 1, 1923." in text
+    assert "Estimated attendance: 77,000." in text
+
+
+def test_content_joins_body_blocks_split_around_an_embed() -> None:
+    page = ("<html><body><h1>Title</h1><div class='story'>"
+            f"<div class='text-block'>{paragraphs('The first half of the story', 4)}</div>"
+            "<div class='embed'><iframe src='https://video.example/1'></iframe></div>"
+            f"<div class='text-block-2'>{paragraphs('The second half of the story', 6)}</div>"
+            "</div><div class='comments'>" + paragraphs("A reader comment", 3) + "</div></body></html>")
+    article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
+    assert "The first half of the story number 0" in article.content_text
+    assert "The second half of the story number 5" in article.content_text
+    assert "A reader comment" not in article.content_text
+
+
+def test_content_does_not_widen_into_a_link_heavy_page_frame() -> None:
+    links = "".join(f"<li><a href='/n/{index}'>Another headline on the site, number {index}</a></li>"
+                    for index in range(40))
+    page = (f"<html><body><div class='page'><ul>{links}</ul><div class='article'>"
+            f"{paragraphs('The only story', 5)}</div></div></body></html>")
+    article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
+    assert "The only story number 4" in article.content_text
+    assert "Another headline" not in article.content_text
