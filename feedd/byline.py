@@ -36,7 +36,7 @@ _CREDIT_BRACKETED = re.compile(r"[(（【\[]\s*" + _CREDIT_LEAD + _CJK_NAMES + r
 # '观察者网专栏作者 王文': the name follows the last label.
 _INNER_LABEL = re.compile(r"(?:作者|记者|記者|通讯员)\s*")
 AUTHOR_LABEL = re.compile(
-    r"(?:(?<![制创工著])作\s*者|[记記]\s*者|撰\s*文|撰\s*稿|文\s*[/／|]|文\s*[:：]|\bBy\b|\bVon\b|\bAutor(?:in)?\b)\s*[:：]?\s*"
+    r"(?:(?<![制创工著])作\s*者|[记記]\s*者|撰\s*文|撰\s*稿|文\s*[/／|]|文\s*[:：]|\bBy\b|\bVon\b|\bAutor(?:in)?\b|\bAuteur\s*:)\s*[:：]?\s*"
     + _NAME_RUN)
 EDITOR_LABEL = re.compile(
     r"(?:责任编辑|責任編輯|责编|值班编辑|编辑|編輯|选稿|Editor)\s*[:：]\s*"
@@ -110,6 +110,10 @@ def read_byline(facts: PageFacts, header: Sequence[Segment], footer: Sequence[Se
     # Chinese bylines keep 来源 and 作者 apart; elsewhere an agency byline is the author too.
     outlet = source if source and _CJK.search(source) and not _KANA.search(source) else None
     author = _author(facts, header, footer, opening, (editor, outlet))
+    if author is None:
+        # A self-media account printed beside the time writes the piece (toutiao's '中国网').
+        beside = _beside_dateline(header)
+        author = beside if beside and beside not in (source, editor) and _is_account(facts, beside) else None
     return Byline(source=source, author=author, editor=editor)
 
 
@@ -170,18 +174,10 @@ def _declared_outlet(facts: PageFacts) -> str | None:
     toutiao), is the article's source."""
     for value in json_ld_values(facts, "author"):
         for item in value if isinstance(value, list) else [value]:
-            name = _declared_name(item)
+            name = next(iter(_names(item)), None)
             if name and (_is_organization(item) or _looks_like_outlet(name)) and _usable_source(name) \
                     and not _COLLECTIVE.search(name):
                 return name
-    return None
-
-
-def _declared_name(item: object) -> str | None:
-    if isinstance(item, str):
-        return normalise_space(item) or None
-    if isinstance(item, dict) and isinstance(item.get("name"), str):
-        return normalise_space(item["name"]) or None
     return None
 
 
@@ -198,7 +194,7 @@ def _labelled_source(text: str) -> str | None:
         value = _clean(match.group("value"))
         if _usable_source(value) and not (_followed_by_label(text, match) and value == match.group("value")):
             return value
-    for match in _SOURCE_FROM.finditer(text):
+    for match in _SOURCE_FROM.finditer(text) if "来源于" in text else ():
         value = _clean(match.group("value"))
         if _looks_like_outlet(value):
             return value
@@ -228,7 +224,7 @@ def _beside_dateline(header: Sequence[Segment]) -> str | None:
             continue
         after = [text[match.end():], *shown[index + 1: index + 3]]
         before = [text[:match.start()], *reversed(shown[max(0, index - 2): index])]
-        for candidate in [_first_word(item) for item in after] + [_last_word(item) for item in before]:
+        for candidate in [_word(item, 0) for item in after] + [_word(item, -1) for item in before]:
             if _looks_like_outlet(candidate):
                 return candidate
         return None
@@ -245,14 +241,9 @@ def _is_account(facts: PageFacts, name: str) -> bool:
     return False
 
 
-def _first_word(text: str) -> str:
+def _word(text: str, index: int) -> str:
     words = _SEPARATORS.sub(" ", text).split()
-    return _clean(words[0]) if words else ""
-
-
-def _last_word(text: str) -> str:
-    words = _SEPARATORS.sub(" ", text).split()
-    return _clean(words[-1]) if words else ""
+    return _clean(words[index]) if words else ""
 
 
 def _looks_like_outlet(value: str) -> bool:
@@ -359,8 +350,9 @@ def _author_mark(element: etree._Element) -> etree._Element | None:
     for _ in range(3):
         if node is None:
             return None
-        if "author" in (node.get("rel") or "") or _AUTHOR_PROP.search(node.get("itemprop") or "") \
-                or _AUTHOR_MARK.search(f"{node.get('class', '')} {node.get('id', '')}"):
+        attrib = node.attrib
+        if attrib and ("author" in attrib.get("rel", "") or _AUTHOR_PROP.search(attrib.get("itemprop", ""))
+                       or _AUTHOR_MARK.search(f"{attrib.get('class', '')} {attrib.get('id', '')}")):
             return node
         node = node.getparent()
     return None
@@ -426,8 +418,11 @@ def _site_keys(facts: PageFacts) -> list[str]:
 
 
 def _names_site(name: str, site: list[str]) -> bool:
+    """'网易' on 网易新闻, 'Deutsche Welle (www.dw.com)' on DW.COM; a list of writers ending
+    in the outlet ('…, and Tom Watkins, CNN') still names people."""
     key = _key(name)
-    return len(key) >= 2 and any(key in item or item in key for item in site)
+    single = not re.search(r"[,;、，]| and ", name)
+    return len(key) >= 2 and any(key in item or (single and item in key) for item in site)
 
 
 def _key(text: str) -> str:

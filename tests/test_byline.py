@@ -149,3 +149,9 @@ def test_byline_skips_a_job_title_printed_in_the_author_slot() -> None:
            '"name": "Thabo Mokone"}}</script>'
     article = inline_article(f"<h1>Title</h1><div class='author-title'>Parliamentary editor</div>{STORY}", head)
     assert article.author == "Thabo Mokone"
+
+
+def test_byline_reads_a_self_media_account_beside_the_time_as_the_author_not_the_source() -> None:
+    article = corpus_article("gne", "detail__toutiao__4.html")
+    assert article.author == "中国网"
+    assert article.source is None
