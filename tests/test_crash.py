@@ -155,6 +155,10 @@ def crash_cycle(portal: Portal, workdir: Path, kills: int, rng: random.Random, t
             known = check_after_kill(config, before, known, tally, f"{workdir.name} kill {number}")
     while portal.round < ROUNDS:
         portal.advance()
+    # feedd spares temporary files younger than a minute (another run may be writing them), so the
+    # restart is taken to come a few minutes after the last kill, as a supervisor's would.
+    for leftover in temp_files(config):
+        os.utime(leftover, (time.time() - 180, time.time() - 180))
     code, output, _ = run_once(config_path)
     if code != 0:
         tally.problems.append(f"{workdir.name}: the completed run failed: {output[-500:]}")
