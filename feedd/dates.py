@@ -293,7 +293,7 @@ _STAMP_NEAR = re.compile(
     r"(?P<offset>Z|[+-][01]\d:?[0-5]\d)?(?!\d)")
 _MAX_OFFSET = timedelta(hours=14)
 _OFFSET_STEP = timedelta(minutes=15)
-_OFFSET_LOOKS = 200
+_OFFSET_LOOKS = 40
 
 
 def publisher_offset(raw: str, moment: datetime) -> tzinfo | None:
@@ -304,7 +304,7 @@ def publisher_offset(raw: str, moment: datetime) -> tzinfo | None:
     a coincidence. The page is searched for ":MM:SS" with plain string scans, not one regex over it."""
     utc = moment.astimezone(UTC).replace(tzinfo=None)
     seconds = f"{utc:%S}"
-    for minute in {utc.minute, (utc.minute + 30) % 60, (utc.minute + 15) % 60, (utc.minute + 45) % 60}:
+    for minute in (utc.minute, (utc.minute + 30) % 60):
         found = _offset_near(raw, f":{minute:02d}:{seconds}", utc)
         if found is not None:
             return found
