@@ -51,6 +51,8 @@ _URL_DATE = (
 _ABOVE_BODY = 25
 _ABOVE_TITLE = 4
 _CLOCK_REACH = 4
+_LONE_REACH = 200
+_NOT_DATE = re.compile(r"[\d\s:/.\-年月日时分秒]+")
 _LINKED_DATE_REACH = 6
 _HEADER_SEGMENTS = 40
 _HEADER_CHARS = 1500
@@ -64,7 +66,7 @@ def find_published(facts: PageFacts, title_index: int | None, content_start: int
     shown = dateline(facts.segments, title_index, content_start, zone, now)
     if not declared:
         return (shown or _from_scripts(facts, zone, now) or _relative(facts, title_index, zone, now)
-                or date_in_url(facts.url, zone, now))
+                or date_in_url(facts.url, zone, now) or _lone_timestamp(facts.segments, zone, now))
     chosen = _in_publisher_offset(_best_declared(declared), facts.raw)
     if shown is not None:
         chosen = _in_offset_shown(chosen, shown)
@@ -328,6 +330,21 @@ def _with_next_clock(window: Sequence[Segment], position: int, zone: tzinfo, now
     if len(window[position].text) > 40 or not _FIRST_NUMBER.search(window[position].text):
         return None
     return reader(window[position].text + " " + window[position + 1].text, zone, now)
+
+
+def _lone_timestamp(segments: Sequence[Segment], zone: tzinfo, now: datetime) -> Timestamp | None:
+    """Last resort on pages with no headline or label (old forums, archives): the first line that is
+    nothing but a full date and time, outside links. Widgets print a weekday or no time at all."""
+    for segment in segments[:_LONE_REACH]:
+        text = segment.text
+        if len(text) > 24 or segment.element.tag == "a" or not _CLOCK.search(text) or _is_decoy(text):
+            continue
+        if len(_NOT_DATE.sub("", text)) > 2:
+            continue
+        found = parse_dated(text, zone, now)
+        if found is not None and found.precision != "day":
+            return found
+    return None
 
 
 def _labelled_date(segments: Sequence[Segment], zone: tzinfo, now: datetime) -> Timestamp | None:

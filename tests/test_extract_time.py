@@ -127,3 +127,17 @@ def test_extract_time_reads_a_short_date_line_right_above_the_headline() -> None
     article = extract_article(page, "https://www.example.mx/finanzas/precio", zone=UTC, now=NOW)
     assert article.published is not None
     assert article.published.isoformat() == "2020-03-17"
+
+
+@pytest.mark.parametrize(("lines", "expected"), [
+    ("<span class='right'>2003-5-29 09:07</span>", "2003-05-29T09:07:00+08:00"),
+    ("<a href='/x'>2003-5-29 09:07</a>", None),                # a linked date is another page's
+    ("<span>2003年5月29日 星期四 09:07</span>", None),          # a today widget
+    ("<span>2003-5-29</span>", None),                          # a day alone could be anything
+])
+def test_extract_time_last_resort_is_a_line_holding_only_a_date_and_time(lines: str, expected: str | None) -> None:
+    filler = "".join(f"<span>栏目{index}</span>" for index in range(30))
+    page = (f"<html><head><title>显示</title></head><body><div>{lines}</div><div>{filler}</div>"
+            f"<div class='content'>{BODY}</div></body></html>")
+    article = extract_article(page, "http://example.invalid/article", zone=SHANGHAI, now=NOW)
+    assert (article.published.isoformat() if article.published is not None else None) == expected
