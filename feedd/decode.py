@@ -66,6 +66,9 @@ def decode_html(body: bytes, content_type: str | None) -> str:
 
 def _normalise(label: str) -> str | None:
     name = label.strip().strip("\"'").lower()
+    if name.replace("-", "").replace("_", "") == "utf7":
+        # UTF-7 turns "+ADw-script+AD4-" into markup; browsers refuse it, and so do we.
+        return None
     try:
         canonical = codecs.lookup(name).name
     except LookupError:

@@ -29,6 +29,7 @@ from feedd.discover_dom import (
     signature,
     text_of,
     text_units,
+    trim_excess_links,
 )
 from feedd.discover_signals import (
     chrome_factor,
@@ -44,6 +45,7 @@ from feedd.listing_data import embedded_links, script_texts
 from feedd.models import Link
 from feedd.select import Selector
 
+MAX_ANCHORS = 4000
 logger = logging.getLogger(__name__)
 
 MIN_ITEMS = 3
@@ -95,14 +97,16 @@ def discover_links(html: str, base_url: str, *, selector: Selector | None = None
                    now: datetime, max_links: int = 500) -> list[Link]:
     """The article links of a listing page, in page order; DiscoverError when there is no credible list."""
     root = parse_document(html, base_url)
+    if trimmed := trim_excess_links(root, MAX_ANCHORS):
+        logger.warning("%s: %d links beyond the first %d ignored", base_url, trimmed, MAX_ANCHORS)
     base = effective_base(root, base_url)
     if selector is not None:
-        selected = _selected_links(root, base, selector, zone, now)
+        selected = _selected_links(root, base, selector, zone, now, max_links)
         if not selected:
             # The site changed its markup: say so instead of publishing an empty section.
             raise DiscoverError(f"no credible list of article links on {base_url}: "
                                 f"selector {selector.expression!r} matched no links")
-        return selected[:max_links]
+        return selected
     scripts = script_texts(root)
     drop_invisible(root)
     ranked = _rank(root, base, base_url, zone, now)
@@ -129,10 +133,13 @@ def explain_candidates(html: str, base_url: str, *, zone: tzinfo, now: datetime,
 
 
 def _selected_links(root: etree._Element, base: str, selector: Selector, zone: tzinfo,
-                    now: datetime) -> list[Link]:
+                    now: datetime, max_links: int) -> list[Link]:
     links: list[Link] = []
     seen: set[str] = set()
+    paths: dict[etree._Element, str] = {}  # getpath is linear in the siblings: once per container
     for element in selector.select(root):
+        if len(links) >= max_links:
+            break
         anchor = element if element.tag == "a" and element.get("href") else next(
             (a for a in element.iter("a") if a.get("href")), None)
         if anchor is None:
@@ -145,7 +152,9 @@ def _selected_links(root: etree._Element, base: str, selector: Selector, zone: t
         parent = element.getparent()
         container = parent if parent is not None else element
         published = read_date(_text_beside(element, title), zone, now)
-        links.append(Link(url=url, title=title, published=published, container=path_of(container)))
+        if container not in paths:
+            paths[container] = path_of(container)
+        links.append(Link(url=url, title=title, published=published, container=paths[container]))
     return links
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from itertools import islice
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from lxml import etree, html
 
 from feedd.errors import DiscoverError
+from feedd.sanitize import strip_xml_invalid
 
 # Elements whose text never belongs to a visible list.
 _INVISIBLE_TAGS = ("script", "style", "noscript", "template", "iframe", "svg", "head", "select", "option")
@@ -30,7 +32,8 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 
 def parse_document(markup: str, base_url: str) -> etree._Element:
     """The page's root element; raises DiscoverError when the text is not HTML at all."""
-    text = _XML_DECLARATION.sub("", markup, count=1)
+    # Control characters are not HTML; lxml would refuse them later, mid-tree.
+    text = strip_xml_invalid(_XML_DECLARATION.sub("", markup, count=1))
     if not text.strip():
         raise DiscoverError(f"no credible list of article links on {base_url}: the page is empty")
     try:
@@ -60,6 +63,19 @@ def drop_invisible(root: etree._Element) -> None:
         parent = element.getparent()
         if parent is not None:
             _remove_keeping_tail(element, parent)
+
+
+def trim_excess_links(root: etree._Element, limit: int) -> int:
+    """Drop every link after the first `limit` (in page order); returns how many went.
+
+    A main list sits among the first few thousand links of any real page, and XPath over
+    a hostile page of 100,000 links would cost minutes (libxml2 merges node sets slowly)."""
+    excess = list(islice(root.iter("a"), limit, None))
+    for element in excess:
+        parent = element.getparent()
+        if parent is not None:
+            parent.remove(element)
+    return len(excess)
 
 
 def _is_hidden(element: etree._Element) -> bool:
