@@ -29,7 +29,6 @@ from protego import Protego
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.response import BaseHTTPResponse
 
 from feedd.config import FetchSettings
 from feedd.errors import BlockedDestinationError, FetchError, RobotsDisallowedError
@@ -44,9 +43,9 @@ ROBOTS_RETRY = 300.0  # after a robots.txt answered 5xx
 ROBOTS_MAX_BYTES = 512_000
 _REDIRECTS = {301, 302, 303, 307, 308}
 _ACCEPT_ENCODING = "gzip, deflate"
-# Codings urllib3 decodes (and caps while decoding); anything else would reach the decoder
-# stage as compressed bytes, so it is refused instead.
-_DECODABLE = frozenset({"identity", *BaseHTTPResponse.CONTENT_DECODERS})
+# Only the codings we ask for: anything else is a server ignoring Accept-Encoding (and may
+# not be decoded, or decoded without our cap), so it is refused.
+_DECODABLE = frozenset({"identity", "gzip", "x-gzip", "deflate"})
 # IPv6 forms that carry an IPv4 address in their low 32 bits: IPv4-compatible (deprecated),
 # IPv4-mapped, SIIT IPv4-translated and the well-known NAT64 prefix.
 _V4_CARRIERS = tuple(ipaddress.ip_network(n) for n in ("::/96", "::ffff:0:0/96", "::ffff:0:0:0/96", "64:ff9b::/96"))
