@@ -35,7 +35,9 @@ from tests.test_replay import REPO, run_once, write_config
 
 ITERATIONS = int(os.environ.get("FEEDD_CRASH_ITERATIONS", "15"))
 KILLS_PER_PORTAL = 8  # then a fresh portal and state, so every cycle has new articles to store and publish
-KILL_WINDOW = (0.2, 0.7)  # seconds after start: from the imports to past the end of a typical poll
+# Kill moments, as fractions of the time an uninterrupted first poll takes on this machine right
+# now (measured per cycle), so a loaded CI machine still sees kills during publishing.
+KILL_WINDOW = (0.2, 0.9)
 
 
 @dataclass
@@ -101,16 +103,25 @@ def temp_files(config: Config) -> list[Path]:
     return [p for p in config.output_dir.rglob("*") if p.name.endswith(".tmp") or p.name.startswith(".")]
 
 
-def kill_at_random(config_path: Path, rng: random.Random) -> bool:
+def kill_at_random(config_path: Path, rng: random.Random, run_seconds: float) -> bool:
     """Run `feedd once` and SIGKILL it at a random moment; True if it was still running."""
     process = subprocess.Popen([sys.executable, "-m", "feedd", "once", "--config", str(config_path)], cwd=REPO,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(rng.uniform(*KILL_WINDOW))
+    time.sleep(rng.uniform(*KILL_WINDOW) * run_seconds)
     running = process.poll() is None
     if running:
         os.kill(process.pid, signal.SIGKILL)
     process.wait()
     return running
+
+
+def first_poll_seconds(portal: Portal, workdir: Path) -> float:
+    """How long an uninterrupted first poll of this portal takes here and now."""
+    config_path = write_config(workdir, {s: portal.section_url(s) for s in SECTION_TITLES}, links=True)
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-m", "feedd", "once", "--config", str(config_path)], cwd=REPO,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.monotonic() - started
 
 
 def check_after_kill(config: Config, before: dict[Path, bytes], known: set[tuple[str, str]], tally: Tally,
@@ -144,12 +155,13 @@ def crash_cycle(portal: Portal, workdir: Path, kills: int, rng: random.Random, t
     config_path = write_config(workdir, {s: portal.section_url(s) for s in SECTION_TITLES}, links=True)
     config = load_config(config_path)
     known: set[tuple[str, str]] = set()
+    run_seconds = first_poll_seconds(portal, workdir.with_name(workdir.name + "-timing"))
     for number in range(kills):
         if number and number % max(1, kills // ROUNDS) == 0 and portal.round < ROUNDS:
             portal.advance()
         before = snapshot(config)
         tally.kills += 1
-        if not kill_at_random(config_path, rng):
+        if not kill_at_random(config_path, rng, run_seconds):
             tally.finished_before_kill += 1
         if config.state_path.exists():
             known = check_after_kill(config, before, known, tally, f"{workdir.name} kill {number}")
