@@ -22,18 +22,23 @@ from feedd.discover_dom import (
     class_words,
     drop_invisible,
     effective_base,
+    page_title,
     parse_document,
     path_of,
     registrable_domain,
     same_site,
+    shared_prefix_parts,
     signature,
     text_of,
     text_units,
     trim_excess_links,
 )
 from feedd.discover_signals import (
+    block_heading,
     chrome_factor,
+    followed_by_pager,
     looks_like_ad,
+    names_the_page,
     prose_chunks,
     prose_outside,
     read_date,
@@ -54,6 +59,8 @@ MIN_CREDIBLE_SCORE = 4.0
 CHROME_FLOOR_FOR_CREDIBILITY = 0.3
 MIN_MEAN_UNITS = 14.0
 ARTICLE_PROSE_UNITS = 500.0  # about 250 Chinese characters or 500 Latin letters of running text
+PAGER_BONUS = 1.5
+PAGE_NAME_BONUS = 2.0
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,7 @@ class _PageFacts:
     prose: list[tuple[etree._Element, float]]
     zone: tzinfo
     now: datetime
+    title: str
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,7 @@ class _Group:
     container: etree._Element
     items: tuple[etree._Element, ...]
     item_signature: str
+    sections: tuple[etree._Element, ...] = ()  # blocks under headings of their own, merged into this one
 
 
 def discover_links(html: str, base_url: str, *, selector: Selector | None = None, zone: tzinfo,
@@ -108,8 +117,9 @@ def discover_links(html: str, base_url: str, *, selector: Selector | None = None
                                 f"selector {selector.expression!r} matched no links")
         return selected
     scripts = script_texts(root)
+    title = page_title(root)
     drop_invisible(root)
-    ranked = _rank(root, base, base_url, zone, now)
+    ranked = _rank(root, base, base_url, zone, now, title)
     if ranked and ranked[0].credible:
         best = ranked[0]
         logger.debug("main list of %s at %s (score %.1f)", base_url, best.container, best.score)
@@ -128,8 +138,9 @@ def explain_candidates(html: str, base_url: str, *, zone: tzinfo, now: datetime,
     """The best-ranked candidate lists, best first, for `feedd discover --explain`."""
     root = parse_document(html, base_url)
     base = effective_base(root, base_url)
+    title = page_title(root)
     drop_invisible(root)
-    return _rank(root, base, base_url, zone, now)[:limit]
+    return _rank(root, base, base_url, zone, now, title)[:limit]
 
 
 def _selected_links(root: etree._Element, base: str, selector: Selector, zone: tzinfo,
@@ -158,15 +169,35 @@ def _selected_links(root: etree._Element, base: str, selector: Selector, zone: t
     return links
 
 
-def _rank(root: etree._Element, base: str, base_url: str, zone: tzinfo, now: datetime) -> list[Candidate]:
+def _rank(root: etree._Element, base: str, base_url: str, zone: tzinfo, now: datetime,
+          title: str) -> list[Candidate]:
     site = registrable_domain(base_url)
     below = _anchors_below(root, base, site, base_url)
-    facts = _PageFacts(below, prose_chunks(root), zone, now)
+    facts = _PageFacts(below, prose_chunks(root), zone, now, title)
     groups = list(_sibling_groups(root, below))
     groups.extend(_merged_groups(groups))
-    candidates = [c for c in (_score(group, facts) for group in groups) if c is not None]
-    candidates.sort(key=lambda c: c.score, reverse=True)
-    return candidates
+    scored = [(group, c) for group, c in ((group, _score(group, facts)) for group in groups) if c is not None]
+    scored.sort(key=lambda pair: pair[1].score, reverse=True)
+    if scored and scored[0][0].sections:
+        _put_lead_block_first(root, scored)
+    return [candidate for _, candidate in scored]
+
+
+def _put_lead_block_first(root: etree._Element, scored: list[tuple[_Group, Candidate]]) -> None:
+    """A homepage's sections (UK, World, Business) joined into one list give way to the untitled block of
+    top stories set before them, when that block alone outweighs any one of the sections."""
+    sections = scored[0][0].sections
+    strongest_section = max((c.score for group, c in scored if group.container in sections), default=0.0)
+    order = {element: index for index, element in enumerate(root.iter())}
+    first_section = min(order.get(section, 0) for section in sections)
+    for position, (group, candidate) in enumerate(scored[1:], start=1):
+        if candidate.score < strongest_section:
+            return
+        ahead = order.get(group.container, first_section) < first_section
+        if ahead and candidate.credible and not group.sections and block_heading(group.container) is None \
+                and scored[0][0].container not in group.container.iterancestors():
+            scored.insert(0, scored.pop(position))
+            return
 
 
 def _anchors_below(root: etree._Element, base: str, site: str, page_url: str
@@ -212,9 +243,11 @@ def _sibling_groups(root: etree._Element, below: dict[etree._Element, list[_Anch
 
 def _agrees(child_signature: str, majority_words: set[str]) -> bool:
     words = class_words(child_signature)
-    if not majority_words:
+    if not majority_words or words & majority_words:
         return True
-    return bool(words & majority_words)
+    # Generated class names (CSS modules, BEM) name item variants by suffix: news-item-has-image
+    # and news-item-without-image are one list; list-item and page-link are not.
+    return any(shared_prefix_parts(word, other) >= 2 for word in words for other in majority_words)
 
 
 def _merged_groups(groups: list[_Group]) -> list[_Group]:
@@ -234,13 +267,20 @@ def _merged_groups(groups: list[_Group]) -> list[_Group]:
     for family in by_kind.values():
         if len(family) < 2:
             continue
+        sections = tuple(group.container for group in family) if _separately_titled(family) else ()
         items = tuple(item for group in family for item in group.items)
         common = family[0].container.getparent()
         if any(group.container.getparent() is not common for group in family):
             common = common.getparent() if common is not None else None
         if common is not None:
-            merged.append(_Group(common, items, family[0].item_signature))
+            merged.append(_Group(common, items, family[0].item_signature, sections))
     return merged
+
+
+def _separately_titled(family: list[_Group]) -> bool:
+    """Blocks under headings of their own ("UK", "World", "Business") are sections of a homepage, not one list."""
+    headings = {block_heading(group.container) for group in family} - {None}
+    return len(headings) >= 2
 
 
 def _score(group: _Group, facts: _PageFacts) -> Candidate | None:
@@ -268,6 +308,11 @@ def _score(group: _Group, facts: _PageFacts) -> Candidate | None:
     chrome, reasons = chrome_factor(group.container)
     quality, more_reasons = _quality(group.container, units_sum / len(links), short / len(links), facts)
     reasons += more_reasons
+    total *= _own_list_bonus(group.container, facts.title)
+    # A hero story above a homepage's titled sections belongs to none of them.
+    lead = None if group.sections else _lead_item(group.container, facts, seen)
+    if lead is not None:
+        links.insert(0, Link(url=lead.url, title=lead.text, published=None, container=container_path))
     score = round(total * quality * chrome, 3)
     # A clean run of headlines stays publishable inside a wrapper named "hot" or "side": the chrome
     # words rank candidates against each other, they do not alone make a page list-less.
@@ -275,6 +320,30 @@ def _score(group: _Group, facts: _PageFacts) -> Candidate | None:
     scored = tuple(Link(url=link.url, title=link.title, published=link.published, container=link.container,
                         score=score) for link in links)
     return Candidate(container_path, score, scored, group.item_signature, reasons, credible)
+
+
+def _own_list_bonus(container: etree._Element, title: str) -> float:
+    """The list a section page exists for is named by the page's title and goes on behind a pager."""
+    bonus = PAGER_BONUS if followed_by_pager(container) else 1.0
+    if names_the_page(block_heading(container), title):
+        bonus *= PAGE_NAME_BONUS
+    return bonus
+
+
+def _lead_item(container: etree._Element, facts: _PageFacts, seen: set[str]) -> _Anchor | None:
+    """A featured story set just before the list (a lead promo): one headline to an article page."""
+    previous = container.getprevious()
+    while previous is not None and not isinstance(previous.tag, str):
+        previous = previous.getprevious()
+    if previous is None or previous not in facts.below:
+        return None
+    headlines = {a.url: a for a in facts.below[previous] if a.units >= HEADLINE_UNITS}
+    if len(headlines) != 1:
+        return None
+    lead = next(iter(headlines.values()))
+    if lead.url in seen or not url_looks_like_article(lead.url):
+        return None
+    return lead
 
 
 def _quality(container: etree._Element, mean_units: float, short_ratio: float,

@@ -28,6 +28,7 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _DIGITS = re.compile(r"\d+")
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_CLASS_PART = re.compile(r"[-_]")
 
 
 def parse_document(markup: str, base_url: str) -> etree._Element:
@@ -165,3 +166,19 @@ def name_words(element: etree._Element) -> set[str]:
 
 def path_of(element: etree._Element) -> str:
     return str(element.getroottree().getpath(element))
+
+
+def shared_prefix_parts(word: str, other: str) -> int:
+    """How many leading hyphen/underscore parts two class words share (news-item-a, news-item-b: 2)."""
+    shared = 0
+    for mine, theirs in zip(_CLASS_PART.split(word), _CLASS_PART.split(other), strict=False):
+        if mine != theirs or not mine:
+            break
+        shared += 1
+    return shared
+
+
+def page_title(root: etree._Element) -> str:
+    """The document's <title>, read before the head is dropped with the other invisible parts."""
+    element = next(root.iter("title"), None)
+    return text_of(element) if element is not None else ""

@@ -52,9 +52,16 @@ _CHROME_HEADINGS = re.compile(
 )
 _AD_WORDS = frozenset({"ad", "ads", "advert", "advertisement", "sponsor", "sponsored", "promo", "promoted",
                        "adv", "guanggao", "tuiguang"})
-_AD_LABEL = re.compile(r"\s*(?:广告|推广|赞助|sponsored\b|advertisement\b|promoted\b|ad\s*[:：|]|ad$)",
+_AD_LABEL = re.compile(r"\s*[\[【(（〔]?\s*(?:广告|推广|赞助|sponsored\b|advertisement\b|promoted\b|ad\s*[:：|]|ad$)"
+                       r"\s*[\]】)）〕]?\s*",
                        re.IGNORECASE)
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "span", "em", "div", "p")
+# A pager or a load-more control right after a list marks the page's own list, the one that goes on.
+_PAGER_TEXT = re.compile(r"下一?页|尾页|末页|上一?页|加载更多|共\s*\d+\s*页|第\s*\d+\s*页|\bnext\b|\bolder\b|"
+                         r"\bload\s+more\b|\bmore\s+articles\b|weiter|nächste|次へ|もっと見る", re.IGNORECASE)
+_PAGER_WORDS = frozenset({"pager", "pagination", "paging", "pagenav", "pagebox", "pagediv", "pagelist", "fy",
+                          "fenye", "nextpage", "loadmore", "older", "page"})
+_PAGER_MAX_TEXT = 120
 _ANCESTOR_REACH = 6
 PROSE_CHUNK_UNITS = 40
 
@@ -151,3 +158,33 @@ def block_heading(container: etree._Element) -> str | None:
             return None
         element = element.getparent()
     return None
+
+
+def followed_by_pager(container: etree._Element) -> bool:
+    """Whether a pager or a load-more control comes right after the block (or one of its two wrappers)."""
+    element: etree._Element | None = container
+    for _ in range(3):
+        if element is None or element.tag in ("body", "html"):
+            return False
+        following = [sibling for sibling in element.itersiblings() if isinstance(sibling.tag, str)][:2]
+        if any(_is_pager(sibling) for sibling in following):
+            return True
+        element = element.getparent()
+    return False
+
+
+def _is_pager(element: etree._Element) -> bool:
+    text = text_of(element)
+    if len(text) > _PAGER_MAX_TEXT:
+        return False
+    if name_words(element) & _PAGER_WORDS:
+        return True
+    return bool(text) and bool(_PAGER_TEXT.search(text))
+
+
+def names_the_page(heading: str | None, page_title: str) -> bool:
+    """Whether a block's heading is the page's own name (the column a section page is about)."""
+    if not heading or not page_title:
+        return False
+    words = heading.strip(" :：>»")
+    return text_units(words) >= 4 and words in page_title
