@@ -5,6 +5,20 @@ Run: .venv/bin/python benchmarks/extract.py [--only feedd] [--limit N]
 feedd runs as its CLI (`feedd extract --manifest FILE`) in a subprocess, the peers in-process on the
 same pages in the same run. Every tool is scored by the same rules (see `score`), and
 tests/test_extract_corpus.py imports this module to gate feedd's scores against pinned floors.
+
+Each page gets the time zone a user of its site would configure (`feedd extract --timezone`, YAML
+`timezone`), taken only from what a user knows about the site, never from the ground truth:
+1. the country-code domain of the page URL (.de, .co.uk, .jp, .com.br, .com.cn, .ru ...), a
+   country spanning several zones taking its most populous one (.ca Toronto, .au Sydney, .br Sao
+   Paulo, .ru Moscow, .mx Mexico City);
+2. else the page language, where it is spoken in essentially one zone (zh, ja, ko, de, it, nl,
+   pl, ru, tr, the Nordic and Central/East European languages ...); en, es, pt, fr and ar fix no
+   zone this way;
+3. else UTC (.com/.org/.net/.eu, and country domains sold as brands: .co .io .me .tv .fm .ai .gg .mg).
+The same zone reads a truth written without one. A truth time at midnight is a day stored as a
+datetime (postlight's 15:00Z on Japanese pages): that day is scored, not a time. A truth with no zone
+is a wall clock, compared with the wall clock a tool prints. Peers that print no zone are read in the
+page's zone, like the truth.
 """
 
 from __future__ import annotations
@@ -24,12 +38,47 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
 PLACEHOLDER_SOURCES = {"转载", "转载文章", "本站原创", "原创", "互联网", "网络"}
-_ZONES = {"zh": "Asia/Shanghai", "ja": "Asia/Tokyo", "de": "Europe/Berlin"}
+# Country-code domains (second-level "co.uk", "com.br" are looked up by their last label).
+_COUNTRY_ZONES = {
+    "de": "Europe/Berlin", "at": "Europe/Vienna", "ch": "Europe/Zurich", "li": "Europe/Vaduz",
+    "fr": "Europe/Paris", "be": "Europe/Brussels", "nl": "Europe/Amsterdam", "lu": "Europe/Luxembourg",
+    "it": "Europe/Rome", "es": "Europe/Madrid", "cat": "Europe/Madrid", "pt": "Europe/Lisbon",
+    "uk": "Europe/London", "ie": "Europe/Dublin", "pl": "Europe/Warsaw", "cz": "Europe/Prague",
+    "sk": "Europe/Bratislava", "hu": "Europe/Budapest", "dk": "Europe/Copenhagen", "se": "Europe/Stockholm",
+    "no": "Europe/Oslo", "fi": "Europe/Helsinki", "is": "Atlantic/Reykjavik", "ee": "Europe/Tallinn",
+    "lv": "Europe/Riga", "lt": "Europe/Vilnius", "gr": "Europe/Athens", "ro": "Europe/Bucharest",
+    "md": "Europe/Chisinau", "bg": "Europe/Sofia", "hr": "Europe/Zagreb", "si": "Europe/Ljubljana",
+    "rs": "Europe/Belgrade", "ua": "Europe/Kyiv", "by": "Europe/Minsk", "ru": "Europe/Moscow",
+    "tr": "Europe/Istanbul", "am": "Asia/Yerevan", "ge": "Asia/Tbilisi", "il": "Asia/Jerusalem",
+    "ir": "Asia/Tehran", "ae": "Asia/Dubai", "sa": "Asia/Riyadh", "eg": "Africa/Cairo", "tn": "Africa/Tunis",
+    "ma": "Africa/Casablanca", "za": "Africa/Johannesburg", "ng": "Africa/Lagos", "ke": "Africa/Nairobi",
+    "tz": "Africa/Dar_es_Salaam", "in": "Asia/Kolkata", "pk": "Asia/Karachi", "bd": "Asia/Dhaka",
+    "cn": "Asia/Shanghai", "hk": "Asia/Hong_Kong", "mo": "Asia/Macau", "tw": "Asia/Taipei", "jp": "Asia/Tokyo",
+    "kr": "Asia/Seoul", "sg": "Asia/Singapore", "my": "Asia/Kuala_Lumpur", "th": "Asia/Bangkok",
+    "vn": "Asia/Ho_Chi_Minh", "ph": "Asia/Manila", "id": "Asia/Jakarta", "au": "Australia/Sydney",
+    "nz": "Pacific/Auckland", "ca": "America/Toronto", "us": "America/New_York", "mx": "America/Mexico_City",
+    "br": "America/Sao_Paulo", "ar": "America/Argentina/Buenos_Aires", "cl": "America/Santiago",
+    "pe": "America/Lima", "bo": "America/La_Paz", "uy": "America/Montevideo", "py": "America/Asuncion",
+    "ve": "America/Caracas", "ec": "America/Guayaquil",
+}
+# Languages spoken in essentially one zone; en, es, pt, fr and ar span continents.
+_LANGUAGE_ZONES = {
+    "zh": "Asia/Shanghai", "ja": "Asia/Tokyo", "ko": "Asia/Seoul", "de": "Europe/Berlin", "it": "Europe/Rome",
+    "nl": "Europe/Amsterdam", "pl": "Europe/Warsaw", "cs": "Europe/Prague", "sk": "Europe/Bratislava",
+    "hu": "Europe/Budapest", "da": "Europe/Copenhagen", "sv": "Europe/Stockholm", "no": "Europe/Oslo",
+    "nb": "Europe/Oslo", "fi": "Europe/Helsinki", "et": "Europe/Tallinn", "lv": "Europe/Riga",
+    "lt": "Europe/Vilnius", "el": "Europe/Athens", "ro": "Europe/Bucharest", "bg": "Europe/Sofia",
+    "hr": "Europe/Zagreb", "sl": "Europe/Ljubljana", "sq": "Europe/Tirane", "uk": "Europe/Kyiv",
+    "ru": "Europe/Moscow", "tr": "Europe/Istanbul", "hy": "Asia/Yerevan", "he": "Asia/Jerusalem",
+    "fa": "Asia/Tehran", "hi": "Asia/Kolkata", "th": "Asia/Bangkok", "vi": "Asia/Ho_Chi_Minh",
+    "id": "Asia/Jakarta", "my": "Asia/Yangon",
+}
 _TRUTH_DATE = re.compile(
     r"(?P<y>\d{4})(?:[-/.](?P<m>\d{1,2})(?:[-/.](?P<d>\d{1,2}))?)?"
     r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?(?:\.\d+)?)?\s*(?P<z>Z|[+-]\d{2}:?\d{2})?")
@@ -52,11 +101,18 @@ class Case:
 
     @property
     def zone(self) -> str:
-        return _ZONES.get(self.lang, "UTC")
+        return site_zone(self.url, self.lang)
 
     @property
     def chinese(self) -> bool:
         return self.lang == "zh"
+
+
+def site_zone(url: str, lang: str) -> str:
+    """The zone a user would configure for the site: country domain, else a one-zone language, else UTC."""
+    host = (urlsplit(url).hostname or "").rstrip(".")
+    country = host.rsplit(".", 1)[-1] if "." in host else ""
+    return _COUNTRY_ZONES.get(country) or _LANGUAGE_ZONES.get(lang) or "UTC"
 
 
 def load_cases(corpus: Path = CORPUS) -> list[Case]:
@@ -175,14 +231,18 @@ def _offset(label: str | None) -> tzinfo | None:
 
 
 def day_matches(predicted: When | None, truth: When, zone: tzinfo, utc_truth: bool = False) -> bool:
-    """Days as the page shows them: a UTC-instant truth (postlight) is first moved into the page's zone."""
+    """Days as the page shows them. A UTC-instant truth (postlight) is an instant: it and a predicted
+    instant are both moved into the page's zone before their days are compared."""
     if predicted is None:
         return False
     expected = (truth.year, truth.month, truth.day)
     if truth.instant is not None and utc_truth:
         local_truth = truth.instant.astimezone(zone)
         expected = (local_truth.year, local_truth.month, local_truth.day)
-    if predicted.instant is not None and truth.stated_zone is not None and not utc_truth:
+    if predicted.instant is not None and truth.instant is not None and utc_truth:
+        local = predicted.instant.astimezone(zone)
+        shown = (local.year, local.month, local.day)
+    elif predicted.instant is not None and truth.stated_zone is not None and not utc_truth:
         local = predicted.instant.astimezone(truth.stated_zone)
         shown = (local.year, local.month, local.day)
     else:
@@ -195,9 +255,24 @@ def day_matches(predicted: When | None, truth: When, zone: tzinfo, utc_truth: bo
 
 
 def minute_matches(predicted: When | None, truth: When) -> bool:
+    """Same instant; a truth written without a zone is a wall clock, matched by the wall clock shown."""
     if predicted is None or predicted.instant is None or truth.instant is None:
         return False
+    if truth.stated_zone is None:
+        wall_clock = predicted.instant.replace(tzinfo=None) - truth.instant.replace(tzinfo=None)
+        return abs(wall_clock) < timedelta(seconds=60)
     return abs(predicted.instant - truth.instant) < timedelta(seconds=60)
+
+
+def day_only_truth(truth: When, zone: tzinfo) -> When:
+    """A truth time at midnight (in its own offset or the page's zone) is a day stored as a datetime:
+    that local day is scored, and no time, so no tool is asked for a time the page never gave."""
+    if truth.instant is None:
+        return truth
+    for local, stated in ((truth.instant, truth.stated_zone), (truth.instant.astimezone(zone), zone)):
+        if (local.hour, local.minute, local.second) == (0, 0, 0):
+            return When(local.year, local.month, local.day, None, stated)
+    return truth
 
 
 def tokens(text: str) -> Counter[str]:
@@ -253,6 +328,7 @@ def _score_case(case: Case, result: dict[str, Any], tally: Tally) -> None:
         expected = read_when(truth["date"], zone)
         predicted = read_when(result.get("published"), zone)
         if expected is not None:
+            expected = day_only_truth(expected, zone)
             tally.add("date_day", day_matches(predicted, expected, zone, case.utc_dates))
             if expected.instant is not None:
                 tally.add("date_minute", minute_matches(predicted, expected))

@@ -26,27 +26,29 @@ _MONTHS = {
     name: number
     for number, names in enumerate((
         ("january", "jan", "januar", "janvier", "enero", "gennaio", "janeiro", "januari", "jänner", "ianuarie",
-         "января", "январь", "січня", "stycznia", "ocak"),
+         "января", "январь", "січня", "stycznia", "ocak", "يناير"),
         ("february", "feb", "februar", "février", "fevrier", "févr", "febrero", "febbraio", "fevereiro", "februari",
-         "februarie", "февраля", "февраль", "лютого", "lutego", "şubat", "subat"),
+         "februarie", "февраля", "февраль", "лютого", "lutego", "şubat", "subat", "فبراير"),
         ("march", "mar", "märz", "maerz", "mars", "marzo", "março", "marco", "maart", "maret", "martie", "марта",
-         "март", "березня", "marca", "mart"),
-        ("april", "apr", "avril", "abril", "aprile", "aprilie", "апреля", "апрель", "квітня", "kwietnia", "nisan"),
-        ("may", "mai", "mayo", "maggio", "maio", "mei", "maj", "мая", "май", "травня", "maja", "mayıs", "mayis"),
+         "март", "березня", "marca", "mart", "مارس"),
+        ("april", "apr", "avril", "abril", "aprile", "aprilie", "апреля", "апрель", "квітня", "kwietnia", "nisan",
+         "أبريل", "ابريل"),
+        ("may", "mai", "mayo", "maggio", "maio", "mei", "maj", "мая", "май", "травня", "maja", "mayıs", "mayis",
+         "مايو"),
         ("june", "jun", "juni", "juin", "junio", "giugno", "junho", "iunie", "июня", "июнь", "червня", "czerwca",
-         "haziran"),
+         "haziran", "يونيو"),
         ("july", "jul", "juli", "juillet", "julio", "luglio", "julho", "iulie", "июля", "июль", "липня", "lipca",
-         "temmuz"),
+         "temmuz", "يوليو"),
         ("august", "aug", "août", "aout", "agosto", "augustus", "agustus", "augusti", "августа", "август",
-         "серпня", "sierpnia", "ağustos", "agustos"),
+         "серпня", "sierpnia", "ağustos", "agustos", "أغسطس", "اغسطس"),
         ("september", "sep", "sept", "septembre", "septiembre", "settembre", "setembro", "septembrie",
-         "сентября", "сентябрь", "вересня", "września", "wrzesnia", "eylül", "eylul"),
+         "сентября", "сентябрь", "вересня", "września", "wrzesnia", "eylül", "eylul", "سبتمبر"),
         ("october", "oct", "oktober", "octobre", "octubre", "ottobre", "okt", "outubro", "octombrie",
-         "октября", "октябрь", "жовтня", "października", "pazdziernika", "ekim"),
+         "октября", "октябрь", "жовтня", "października", "pazdziernika", "ekim", "أكتوبر", "اكتوبر"),
         ("november", "nov", "novembre", "noviembre", "novembro", "noiembrie", "ноября", "ноябрь",
-         "листопада", "listopada", "kasım", "kasim"),
+         "листопада", "listopada", "kasım", "kasim", "نوفمبر"),
         ("december", "dec", "dezember", "décembre", "decembre", "diciembre", "dicembre", "dez", "dezembro",
-         "desember", "decembrie", "декабря", "декабрь", "грудня", "grudnia", "aralık", "aralik", "déc"),
+         "desember", "decembrie", "декабря", "декабрь", "грудня", "grudnia", "aralık", "aralik", "déc", "ديسمبر"),
     ), start=1)
     for name in names
 }
@@ -60,11 +62,11 @@ _ZONE_ABBREVIATIONS = {
 _REGION_ZONES = {"et": "America/New_York", "ct": "America/Chicago", "mt": "America/Denver",
                  "pt": "America/Los_Angeles"}
 
-_TIME = (r"(?:\s*(?:T|\s|日|,|at)?\s*(?P<ampm1>上午|下午|晚上|凌晨|中午)?\s*"
+_TIME = (r"(?:\s*(?:T|\s|日|,|at|[-–—|·])?\s*(?P<ampm1>上午|下午|晚上|凌晨|中午)?\s*"
          r"(?P<hour>\d{1,2})\s*[:：时點点]\s*(?P<minute>\d{1,2})"
          r"(?:\s*[:：分]\s*(?P<second>\d{1,2})(?:\.\d+)?)?"
-         r"\s*(?P<ampm2>[AaPp]\.?[Mm]\.?(?![a-z]))?"
-         r"(?:\s*(?P<offset>Z(?![a-z])|[+-]\d{2}:?\d{2}(?!\d)|"
+         r"\s*(?P<ampm2>[AaPp]\.?\s?[Mm]\.?(?![a-z])|[صم](?!\w))?"
+         r"(?:\s*(?P<offset>Z(?![a-z])|[+-]\d{2}:?\d{2}(?!\d)|[+-]\d{3}(?!\d)|"
          r"(?:UTC|GMT)\s*[+-]\s*\d{1,2}(?::?\d{2})?|[A-Z]{3,4}T?\b|[ECMP]T\b))?)?")
 _MONTH_NAME = r"(?P<monthname>[^\W\d_]{3,12})\.?"
 
@@ -81,7 +83,7 @@ def _form(body: str, order: str) -> _Form:
     return _Form(re.compile(body + _TIME, re.IGNORECASE), order)
 
 
-_FORMS = (
+_FORMS: tuple[_Form, ...] = (
     _form(r"(?<!\d)(?P<year>\d{4})\s*年\s*(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日?", "ymd"),
     _form(r"(?<![\d.])(?P<year>(?:19|20)\d{2})(?P<sep>[-/.])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})(?!\d)",
           "ymd"),
@@ -100,6 +102,11 @@ _FORMS = (
     _form(r"(?<![\d年])(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日", "md"),
     _form(r"(?<![\d/.-])(?<!\d:)(?P<month>[01]?\d)-(?P<day>[0-3]?\d)(?=\s+\d{1,2}:\d{2})", "md"),
 )
+# "Mon Aug 03 12:45:00 EDT 2015": the year after the clock and zone, as C's and Java's date printers write it.
+_CLOCK_BEFORE_YEAR = _Form(re.compile(
+    r"(?<![\w.])" + _MONTH_NAME + r"\s+(?P<day>\d{1,2})\s+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+    r"\s+(?:(?P<offset>[A-Z]{3,4})\s+)?(?P<year>(?:19|20)\d{2})(?!\d)"), "mdy")
+_FORMS = (*_FORMS, _CLOCK_BEFORE_YEAR)
 _YEARED_FORMS = tuple(form for form in _FORMS if form.order != "md")
 _EPOCH = re.compile(r"^\s*(?P<seconds>1\d{9})(?P<millis>\d{3})?\s*$")
 _RELATIVE_UNITS = {"秒": 1, "分钟": 60, "分": 60, "小时": 3600, "时": 3600, "天": 86400, "周": 604800,
@@ -239,10 +246,10 @@ def _in_zone(naive: datetime, zone: tzinfo) -> datetime:
 def _hour(hour: int, marker: str | None) -> int:
     if marker is None:
         return hour
-    afternoon = marker[0] in "Pp下晚" or (marker == "中午" and hour < 6)
+    afternoon = marker[0] in "Pp下晚م" or (marker == "中午" and hour < 6)
     if afternoon and hour < 12:
         return hour + 12
-    if marker[0] in "Aa凌" and hour == 12:
+    if marker[0] in "Aa凌ص" and hour == 12:
         return 0
     return hour
 

@@ -8,39 +8,27 @@ reading of the same day refines an earlier one (a meta tag often gives only the 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
+from feedd.dateline import dateline, is_decoy, lone_timestamp, relative_dateline
 from feedd.dates import parse_date, parse_dated, publisher_offset
-from feedd.extract_page import PageFacts, Segment, json_ld_values, meta_value
+from feedd.extract_page import PageFacts, json_ld_values, meta_value
 from feedd.models import Timestamp
 
 PUBLISHED_META = (
     "article:published_time", "og:article:published_time", "og:published_time", "article:published",
-    "published_time", "og:release_date", "pubdate", "publishdate", "publish_date", "publish-date",
+    "published_time", "article_date_original", "og:release_date", "pubdate", "publishdate", "publish_date",
+    "publish-date",
     "publishtime", "publish_time", "pubtime", "publication_date", "datepublished", "dc.date.issued",
     "dcterms.issued", "dc.date.created", "dcterms.created", "dc.date", "dcterms.date", "sailthru.date",
     "parsely-pub-date", "article.published", "weibo:article:create_at", "originalpublicationdate",
     "date", "created", "dc.created",
 )
-# Widgets and footers whose dates are never the publication time, wherever the date sits.
-_DECOY = re.compile(r"©|copyright|版权|all rights|今天是|今日|农历|星期.\s*$|天气", re.IGNORECASE)
-# A counter's label disqualifies a line only when it comes before the line's first number
-# ("发布时间: 2018-05-17 | 浏览次数: 12" is a dateline).
-_COUNTER_LABEL = re.compile(r"评论|回复|留言|访问量|浏览|阅读数|点击", re.IGNORECASE)
-# An update label names the line's date ("November 28, 2013 -- Updated 0203 GMT"), unless a
-# publication label comes first ("发布时间：2020-01-02 最后更新：2020-01-05").
-_UPDATE_LABEL = re.compile(r"最后更新|最近更新|更新时间|更新于|修改时间|编辑于|updated|modified|last edit",
-                           re.IGNORECASE)
-_FIRST_NUMBER = re.compile(r"\d")
-_CLOCK = re.compile(r"\d{1,2}:\d{2}\b")
-# One piece of a date split over several elements: "2019", "09", "/", "07", "19", ":", "02".
-_DATE_PIECE = re.compile(r"[\d/:.\-年月日\s]{1,5}")
-_DATE_PIECES_MIN = 3
-_PUBLISH_LABEL = re.compile(r"(发布时间|发表时间|发布日期|发文日期|时间|日期|发布于|发表于|posted|published)", re.I)
 _SCRIPT_TIME = re.compile(
     r"\b(?:ct|publish_time|publishTime|pubtime|pubTime|pubDate|publish_date|datePublished|create_time)"
-    r"\s*[=:]\s*[\"']?(?P<value>\d{10}(?!\d)|\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?)")
+    r"[\"']?\s*[=:]\s*[\"']?(?P<value>\d{10}(?!\d)|"
+    r"\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?(?:[+-]\d{2}:?\d{2}|Z)?)")
 _URL_DATE = (
     re.compile(r"/(?P<y>(?:19|20)\d{2})[-_/]?(?P<m>[01]\d)[-_/](?P<d>[0-3]\d)(?:/|\b)"),
     re.compile(r"/(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)(?:/|_|\b)"),
@@ -48,16 +36,6 @@ _URL_DATE = (
     re.compile(r"/(?P<y>(?:19|20)\d{2})/(?P<m>[01]\d)(?P<d>[0-3]\d)/"),
     re.compile(r"/(?P<y>(?:19|20)\d{2})/(?P<m>[a-z]{3,9})/(?P<d>[0-3]?\d)/", re.IGNORECASE),
 )
-_ABOVE_BODY = 25
-_ABOVE_TITLE = 4
-_CLOCK_REACH = 4
-_LONE_REACH = 200
-_NOT_DATE = re.compile(r"[\d\s:/.\-年月日时分秒]+")
-_LINKED_DATE_REACH = 6
-_HEADER_SEGMENTS = 40
-_HEADER_CHARS = 1500
-
-
 def find_published(facts: PageFacts, title_index: int | None, content_start: int | None, zone: tzinfo,
                    now: datetime) -> Timestamp | None:
     """The best-supported published time, or None when the page shows nothing credible."""
@@ -66,7 +44,7 @@ def find_published(facts: PageFacts, title_index: int | None, content_start: int
     shown = dateline(facts.segments, title_index, content_start, zone, now)
     if not declared:
         return (shown or _from_scripts(facts, zone, now) or _relative(facts, title_index, zone, now)
-                or date_in_url(facts.url, zone, now) or _lone_timestamp(facts.segments, zone, now))
+                or date_in_url(facts.url, zone, now) or lone_timestamp(facts.segments, zone, now))
     chosen = _in_publisher_offset(_best_declared(declared), facts.raw)
     if shown is not None:
         chosen = _in_offset_shown(chosen, shown)
@@ -209,153 +187,9 @@ def _from_time_element(facts: PageFacts, zone: tzinfo, now: datetime) -> Timesta
         marks = " ".join(filter(None, (element.get("itemprop"), element.get("class"), element.get("pubdate"))))
         if element.get("pubdate") is not None or re.search(r"publish|datePublished|pubdate", marks, re.I):
             return found
-        if fallback is None and not _is_decoy(marks + " " + (element.text or "")):
+        if fallback is None and not is_decoy(marks + " " + (element.text or "")):
             fallback = found
     return fallback
-
-
-def dateline(segments: Sequence[Segment], title_index: int | None, content_start: int | None,
-             zone: tzinfo, now: datetime) -> Timestamp | None:
-    """The date shown below the headline or just above the body; labelled dates anywhere else.
-
-    Dates that print their year are tried first: a year-less or relative one ('4月20日', '昨天')
-    is accepted only in the byline right below the headline."""
-    header = _header_window(segments, title_index) if title_index is not None else []
-    above_body: list[Segment] = []
-    if content_start is not None:
-        above_body = list(reversed(segments[max(0, content_start - _ABOVE_BODY): content_start + 2]))
-    # Some layouts print the date in a short line right above the headline, with the kicker.
-    above_title: list[Segment] = []
-    if title_index is not None:
-        above_title = [segment for segment in reversed(segments[max(0, title_index - _ABOVE_TITLE): title_index])
-                       if len(segment.text) <= 60]
-    for window in (header, above_body, above_title):
-        found = _first_date(window, zone, now, parse_dated)
-        if found is not None:
-            return found
-    return _labelled_date(segments, zone, now)
-
-
-def relative_dateline(segments: Sequence[Segment], title_index: int | None, zone: tzinfo,
-                      now: datetime) -> Timestamp | None:
-    """A year-less or relative date ('4月20日', '昨天 08:30') in a short line right below the headline."""
-    if title_index is None:
-        return None
-    header = [segment for segment in _header_window(segments, title_index) if len(segment.text) <= 40]
-    return _first_date(header, zone, now, parse_date)
-
-
-def _header_window(segments: Sequence[Segment], title_index: int) -> list[Segment]:
-    window: list[Segment] = []
-    chars = 0
-    for segment in segments[title_index + 1: title_index + 1 + _HEADER_SEGMENTS]:
-        window.append(segment)
-        chars += len(segment.text)
-        if chars > _HEADER_CHARS:
-            break
-    return window
-
-
-def _first_date(window: Sequence[Segment], zone: tzinfo, now: datetime,
-                reader: Callable[[str, tzinfo, datetime], Timestamp | None]) -> Timestamp | None:
-    for position, segment in enumerate(window):
-        if _is_decoy(segment.text) or len(segment.text) > 160:
-            continue
-        # Linked dates are usually other articles', except a date-archive link in the byline itself.
-        if segment.element.tag == "a" and position >= _LINKED_DATE_REACH and not _PUBLISH_LABEL.search(segment.text):
-            continue
-        found = (reader(segment.text, zone, now) or _pieced_date(window, position, zone, now, reader)
-                 or _with_next_clock(window, position, zone, now, reader))
-        if found is None:
-            continue
-        # A date split over two segments ("2024-05-20" then "16:25"): read them together.
-        if found.precision == "day" and position + 1 < len(window):
-            joined = reader(segment.text + " " + window[position + 1].text, zone, now)
-            if joined is not None and joined.day == found.day and joined.precision != "day":
-                return joined
-            return _same_day_with_clock(window, position, found, zone, now, reader) or found
-        return found
-    return None
-
-
-def _is_decoy(text: str) -> bool:
-    if _DECOY.search(text):
-        return True
-    update = _UPDATE_LABEL.search(text)
-    if update is not None:
-        published = _PUBLISH_LABEL.search(text)
-        if published is None or published.start() > update.start():
-            return True
-    counter = _COUNTER_LABEL.search(text)
-    if counter is None:
-        return False
-    number = _FIRST_NUMBER.search(text)
-    return number is None or counter.start() < number.start()
-
-
-def _pieced_date(window: Sequence[Segment], position: int, zone: tzinfo, now: datetime,
-                 reader: Callable[[str, tzinfo, datetime], Timestamp | None]) -> Timestamp | None:
-    """A date printed as a run of tiny elements, year first: '2019' '09' '/' '07' '19' ':' '02'."""
-    pieces: list[str] = []
-    for segment in window[position: position + 10]:
-        if not _DATE_PIECE.fullmatch(segment.text):
-            break
-        pieces.append(segment.text)
-    numbers = re.findall(r"\d+", " ".join(pieces))
-    if len(pieces) < _DATE_PIECES_MIN or len(numbers) < 3 or len(numbers[0]) != 4:
-        return None
-    text = "-".join(numbers[:3])
-    if len(numbers) >= 5:
-        text += f" {numbers[3]}:{numbers[4]}"
-    return reader(text, zone, now)
-
-
-def _same_day_with_clock(window: Sequence[Segment], position: int, found: Timestamp, zone: tzinfo, now: datetime,
-                         reader: Callable[[str, tzinfo, datetime], Timestamp | None]) -> Timestamp | None:
-    """The same day printed with its time a few lines on (a caption's date, then the byline's)."""
-    for segment in window[position + 2: position + 2 + _CLOCK_REACH]:
-        if len(segment.text) > 80 or not _CLOCK.search(segment.text) or _is_decoy(segment.text):
-            continue
-        later = reader(segment.text, zone, now)
-        if later is not None and later.precision != "day" and later.day == found.day:
-            return later
-    return None
-
-
-def _with_next_clock(window: Sequence[Segment], position: int, zone: tzinfo, now: datetime,
-                     reader: Callable[[str, tzinfo, datetime], Timestamp | None]) -> Timestamp | None:
-    """A year-less day whose time sits in the next element ('发布时间：01-14' then '17:58')."""
-    if position + 1 >= len(window) or not _CLOCK.match(window[position + 1].text):
-        return None
-    if len(window[position].text) > 40 or not _FIRST_NUMBER.search(window[position].text):
-        return None
-    return reader(window[position].text + " " + window[position + 1].text, zone, now)
-
-
-def _lone_timestamp(segments: Sequence[Segment], zone: tzinfo, now: datetime) -> Timestamp | None:
-    """Last resort on pages with no headline or label (old forums, archives): the first line that is
-    nothing but a full date and time, outside links. Widgets print a weekday or no time at all."""
-    for segment in segments[:_LONE_REACH]:
-        text = segment.text
-        if len(text) > 24 or segment.element.tag == "a" or not _CLOCK.search(text) or _is_decoy(text):
-            continue
-        if len(_NOT_DATE.sub("", text)) > 2:
-            continue
-        found = parse_dated(text, zone, now)
-        if found is not None and found.precision != "day":
-            return found
-    return None
-
-
-def _labelled_date(segments: Sequence[Segment], zone: tzinfo, now: datetime) -> Timestamp | None:
-    for segment in segments:
-        label = _PUBLISH_LABEL.search(segment.text)
-        if label is None or _is_decoy(segment.text) or len(segment.text) > 200:
-            continue
-        found = parse_date(segment.text[label.start():], zone, now)
-        if found is not None:
-            return found
-    return None
 
 
 def _from_scripts(facts: PageFacts, zone: tzinfo, now: datetime) -> Timestamp | None:

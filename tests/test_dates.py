@@ -36,6 +36,13 @@ WRITTEN_FORMS = [
     ("20.04.2026", "2026-04-20", "day"),
     ("20260420", "2026-04-20", "day"),
     ("2019-09-07 09:59:22　来源: 新京报", "2019-09-07T09:59:22+08:00", "second"),
+    # the clock and zone before the year, as C's and Java's date printers write it
+    ("Mon Aug 03 12:45:00 EDT 2015", "2015-08-03T12:45:00-04:00", "second"),
+    # a three-digit offset, a dash between day and time, Spanish "a. m.", Arabic months and ص/م
+    ("2018-10-29T10:15-500", "2018-10-29T10:15:00-05:00", "minute"),
+    ("6 May 2022 - 2:00 p. m.", "2022-05-06T14:00:00+08:00", "minute"),
+    ("الإثنين، 20 مايو 2024 07:00 م", "2024-05-20T19:00:00+08:00", "minute"),
+    ("20 مايو 2024 07:00 ص", "2024-05-20T07:00:00+08:00", "minute"),
 ]
 
 

@@ -41,6 +41,22 @@ DATELINES = [
          "<time>2018-05-16 16:01</time>", "2018-05-16T16:01:00+08:00"),
     # a two-digit year after a label and the time in the next element
     ("", "<div><span>发布时间：18-03-08</span><span>23:16</span></div>", "2018-03-08T23:16:00+08:00"),
+    # a shown day whose element carries the full time in an attribute (itself or its parent)
+    ("", "<div datetime='2016-10-13 17:00:00 -0400'>Oct 13, 2016</div>", "2016-10-13T17:00:00-04:00"),
+    ("", "<span itemprop='datePublished' content='2018-10-29T10:15-500'>October 29, 2018</span>",
+     "2018-10-29T10:15:00-05:00"),
+    ("", "<time data-published='2016-12-09 09:13:00Z'>Dec 9, 2016</time>", "2016-12-09T17:13:00+08:00"),
+    # ... but a midnight stamp is a day stored as a datetime
+    ("", "<span datetime='2024-11-29T00:00:00+01:00'>29.11.2024</span>", "2024-11-29"),
+    # a photo caption dates the photo, not the article
+    ("", "<figure><figcaption>市长在会上讲话，2018年5月15日摄。</figcaption></figure><p>发布时间：2018-05-16</p>",
+     "2018-05-16"),
+    # publication and update labels in other languages
+    ("", "<p>Letzte Änderung: 31.10.2023 - 14:49:39</p><p>Erschienen am: 01.11.2023</p>", "2023-11-01"),
+    ("", "<i>Article mis à jour le 7 janvier 2020.</i><p>Publié le 30 septembre 2018</p>", "2018-09-30"),
+    # recommended articles' dates are decoys
+    ("", "<div>最新推荐文章于 2024-05-07 22:12:13 发布</div><span>于 2024-05-06 15:47:53 发布</span>",
+     "2024-05-06T15:47:53+08:00"),
 ]
 
 

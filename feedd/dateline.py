@@ -1,0 +1,220 @@
+"""The date a page shows its readers: the dateline below the headline or above the body.
+
+Visible dates compete with decoys everywhere on a page: a "today" widget, update stamps, related
+articles, photo captions, comment times. The windows searched here are the ones where a
+publication date sits; labelled dates ("发布时间：", "Erschienen am:") count anywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from datetime import datetime, tzinfo
+
+from lxml import etree
+
+from feedd.dates import parse_date, parse_dated
+from feedd.extract_page import Segment
+from feedd.models import Timestamp
+
+# Widgets and footers whose dates are never the publication time, wherever the date sits.
+_DECOY = re.compile(r"©|copyright|版权|all rights|今天是|今日|农历|星期.\s*$|天气|推荐文章|相关文章|相关阅读|"
+                    r"上一篇|下一篇", re.IGNORECASE)
+# A counter's label disqualifies a line only when it comes before the line's first number
+# ("发布时间: 2018-05-17 | 浏览次数: 12" is a dateline).
+_COUNTER_LABEL = re.compile(r"评论|回复|留言|访问量|浏览|阅读数|点击", re.IGNORECASE)
+# An update label names the line's date ("November 28, 2013 -- Updated 0203 GMT"), unless a
+# publication label comes first ("发布时间：2020-01-02 最后更新：2020-01-05").
+_UPDATE_LABEL = re.compile(r"最后更新|最近更新|更新时间|更新于|修改时间|编辑于|updated|modified|"
+                           r"last edit|aktualisiert|letzte änderung|geändert|mis à jour|actualizado|atualizado|"
+                           r"aggiornato|zaktualizowano|bijgewerkt", re.IGNORECASE)
+_FIRST_NUMBER = re.compile(r"\d")
+_CLOCK = re.compile(r"\d{1,2}:\d{2}\b")
+# One piece of a date split over several elements: "2019", "09", "/", "07", "19", ":", "02".
+_DATE_PIECE = re.compile(r"[\d/:.\-年月日\s]{1,5}")
+_DATE_PIECES_MIN = 3
+_PUBLISH_LABEL = re.compile(r"(发布时间|发表时间|发布日期|发文日期|时间|日期|发布于|发表于|posted|published|"
+                            r"veröffentlicht|erschienen|publié|publicado|pubblicato|opublikowano|gepubliceerd|"
+                            r"公開日|掲載日|投稿日|配信日|配信開始日|発行日|発売日)", re.I)
+_ABOVE_BODY = 25
+_ABOVE_TITLE = 4
+_CLOCK_REACH = 4
+_LONE_REACH = 200
+_NOT_DATE = re.compile(r"[\d\s:/.\-年月日时分秒]+")
+_LINKED_DATE_REACH = 6
+_HEADER_SEGMENTS = 40
+_HEADER_CHARS = 1500
+
+
+def dateline(segments: Sequence[Segment], title_index: int | None, content_start: int | None,
+             zone: tzinfo, now: datetime) -> Timestamp | None:
+    """The date shown below the headline or just above the body; labelled dates anywhere else.
+
+    Dates that print their year are tried first: a year-less or relative one ('4月20日', '昨天')
+    is accepted only in the byline right below the headline."""
+    header = _header_window(segments, title_index) if title_index is not None else []
+    above_body: list[Segment] = []
+    if content_start is not None:
+        above_body = list(reversed(segments[max(0, content_start - _ABOVE_BODY): content_start + 2]))
+    # Some layouts print the date in a short line right above the headline, with the kicker.
+    above_title: list[Segment] = []
+    if title_index is not None:
+        above_title = [segment for segment in reversed(segments[max(0, title_index - _ABOVE_TITLE): title_index])
+                       if len(segment.text) <= 60]
+    for window in (header, above_body, above_title):
+        found = _first_date(window, zone, now, parse_dated)
+        if found is not None:
+            return found
+    return _labelled_date(segments, zone, now)
+
+
+def relative_dateline(segments: Sequence[Segment], title_index: int | None, zone: tzinfo,
+                      now: datetime) -> Timestamp | None:
+    """A year-less or relative date ('4月20日', '昨天 08:30') in a short line right below the headline."""
+    if title_index is None:
+        return None
+    header = [segment for segment in _header_window(segments, title_index) if len(segment.text) <= 40]
+    return _first_date(header, zone, now, parse_date)
+
+
+def _header_window(segments: Sequence[Segment], title_index: int) -> list[Segment]:
+    window: list[Segment] = []
+    chars = 0
+    for segment in segments[title_index + 1: title_index + 1 + _HEADER_SEGMENTS]:
+        window.append(segment)
+        chars += len(segment.text)
+        if chars > _HEADER_CHARS:
+            break
+    return window
+
+
+def _first_date(window: Sequence[Segment], zone: tzinfo, now: datetime,
+                reader: Callable[[str, tzinfo, datetime], Timestamp | None]) -> Timestamp | None:
+    for position, segment in enumerate(window):
+        if is_decoy(segment.text) or len(segment.text) > 160 or _in_caption(segment.element):
+            continue
+        # Linked dates are usually other articles', except a date-archive link in the byline itself.
+        if segment.element.tag == "a" and position >= _LINKED_DATE_REACH and not _PUBLISH_LABEL.search(segment.text):
+            continue
+        found = (reader(segment.text, zone, now) or _pieced_date(window, position, zone, now, reader)
+                 or _with_next_clock(window, position, zone, now, reader))
+        if found is None:
+            continue
+        if found.precision == "day":
+            found = _machine_stamp(segment.element, found, zone, now) or found
+        # A date split over two segments ("2024-05-20" then "16:25"): read them together.
+        if found.precision == "day" and position + 1 < len(window):
+            joined = reader(segment.text + " " + window[position + 1].text, zone, now)
+            if joined is not None and joined.day == found.day and joined.precision != "day":
+                return joined
+            return _same_day_with_clock(window, position, found, zone, now, reader) or found
+        return found
+    return None
+
+
+def _in_caption(element: etree._Element) -> bool:
+    """Photo captions date the photo ('…at the Statehouse, Thursday, April 27, 2023')."""
+    parent = element.getparent()
+    return element.tag == "figcaption" or (parent is not None and parent.tag == "figcaption")
+
+
+def _machine_stamp(element: etree._Element, shown: Timestamp, zone: tzinfo, now: datetime) -> Timestamp | None:
+    """The full time an element showing only a day carries in its attributes (`datetime=`,
+    `content=`, `title=`, `data-published=`), on itself or its parent; None when absent.
+
+    A stamp within a day of the shown day is the same moment: a UTC stamp may fall on the next or
+    previous day of the local date shown."""
+    for node in (element, element.getparent()):
+        if node is None:
+            continue
+        for value in map(str, node.attrib.values()):
+            if not 10 <= len(value) <= 60 or not _CLOCK.search(value):
+                continue
+            stamp = parse_dated(value, zone, now)
+            # "T00:00:00" is a day stored as a datetime, not a time.
+            if (stamp is not None and stamp.precision != "day" and abs((stamp.day - shown.day).days) <= 1
+                    and "00:00:00" not in value):
+                return stamp
+    return None
+
+
+def is_decoy(text: str) -> bool:
+    if _DECOY.search(text):
+        return True
+    update = _UPDATE_LABEL.search(text)
+    if update is not None:
+        published = _PUBLISH_LABEL.search(text)
+        if published is None or published.start() > update.start():
+            return True
+    counter = _COUNTER_LABEL.search(text)
+    if counter is None:
+        return False
+    number = _FIRST_NUMBER.search(text)
+    return number is None or counter.start() < number.start()
+
+
+def _pieced_date(window: Sequence[Segment], position: int, zone: tzinfo, now: datetime,
+                 reader: Callable[[str, tzinfo, datetime], Timestamp | None]) -> Timestamp | None:
+    """A date printed as a run of tiny elements, year first: '2019' '09' '/' '07' '19' ':' '02'."""
+    pieces: list[str] = []
+    for segment in window[position: position + 10]:
+        if not _DATE_PIECE.fullmatch(segment.text):
+            break
+        pieces.append(segment.text)
+    numbers = re.findall(r"\d+", " ".join(pieces))
+    if len(pieces) < _DATE_PIECES_MIN or len(numbers) < 3 or len(numbers[0]) != 4:
+        return None
+    text = "-".join(numbers[:3])
+    if len(numbers) >= 5:
+        text += f" {numbers[3]}:{numbers[4]}"
+    return reader(text, zone, now)
+
+
+def _same_day_with_clock(window: Sequence[Segment], position: int, found: Timestamp, zone: tzinfo, now: datetime,
+                         reader: Callable[[str, tzinfo, datetime], Timestamp | None]) -> Timestamp | None:
+    """The same day printed with its time a few lines on (a caption's date, then the byline's)."""
+    for segment in window[position + 2: position + 2 + _CLOCK_REACH]:
+        if len(segment.text) > 80 or not _CLOCK.search(segment.text) or is_decoy(segment.text):
+            continue
+        later = reader(segment.text, zone, now)
+        if later is not None and later.precision != "day" and later.day == found.day:
+            return later
+    return None
+
+
+def _with_next_clock(window: Sequence[Segment], position: int, zone: tzinfo, now: datetime,
+                     reader: Callable[[str, tzinfo, datetime], Timestamp | None]) -> Timestamp | None:
+    """A year-less day whose time sits in the next element ('发布时间：01-14' then '17:58')."""
+    if position + 1 >= len(window) or not _CLOCK.match(window[position + 1].text):
+        return None
+    if len(window[position].text) > 40 or not _FIRST_NUMBER.search(window[position].text):
+        return None
+    return reader(window[position].text + " " + window[position + 1].text, zone, now)
+
+
+def lone_timestamp(segments: Sequence[Segment], zone: tzinfo, now: datetime) -> Timestamp | None:
+    """Last resort on pages with no headline or label (old forums, archives): the first line that is
+    nothing but a full date and time, outside links. Widgets print a weekday or no time at all."""
+    for segment in segments[:_LONE_REACH]:
+        text = segment.text
+        if len(text) > 24 or segment.element.tag == "a" or not _CLOCK.search(text) or is_decoy(text):
+            continue
+        if len(_NOT_DATE.sub("", text)) > 2:
+            continue
+        found = parse_dated(text, zone, now)
+        if found is not None and found.precision != "day":
+            return found
+    return None
+
+
+def _labelled_date(segments: Sequence[Segment], zone: tzinfo, now: datetime) -> Timestamp | None:
+    for segment in segments:
+        label = _PUBLISH_LABEL.search(segment.text)
+        if label is None or is_decoy(segment.text) or len(segment.text) > 200:
+            continue
+        found = parse_date(segment.text[label.start():], zone, now)
+        if found is not None:
+            return found
+    return None
+
+
