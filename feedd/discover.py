@@ -59,6 +59,7 @@ MIN_CREDIBLE_SCORE = 4.0
 CHROME_FLOOR_FOR_CREDIBILITY = 0.3
 MIN_MEAN_UNITS = 14.0
 ARTICLE_PROSE_UNITS = 500.0  # about 250 Chinese characters or 500 Latin letters of running text
+INLINE_LEAD_UNITS = 12  # words before a link that make it part of a sentence
 PAGER_BONUS = 1.5
 PAGE_NAME_BONUS = 2.0
 
@@ -92,6 +93,7 @@ class _PageFacts:
     zone: tzinfo
     now: datetime
     title: str
+    prose_elements: frozenset[etree._Element]
 
 
 @dataclass(frozen=True)
@@ -119,12 +121,15 @@ def discover_links(html: str, base_url: str, *, selector: Selector | None = None
     scripts = script_texts(root)
     title = page_title(root)
     drop_invisible(root)
-    ranked = _rank(root, base, base_url, zone, now, title)
+    prose = prose_chunks(root)
+    ranked = _rank(root, base, base_url, zone, now, title, prose)
     if ranked and ranked[0].credible:
         best = ranked[0]
         logger.debug("main list of %s at %s (score %.1f)", base_url, best.container, best.score)
         return list(best.links[:max_links])
-    from_data = embedded_links(scripts, base, registrable_domain(base_url), zone, now)
+    # A page rendered by scripts has little text of its own; one with an article's prose is an article.
+    from_data = [] if sum(units for _, units in prose) >= ARTICLE_PROSE_UNITS else embedded_links(
+        scripts, base, registrable_domain(base_url), zone, now)
     if from_data:
         return from_data[:max_links]
     why = "no repeated run of headline links" if not ranked else (
@@ -140,7 +145,7 @@ def explain_candidates(html: str, base_url: str, *, zone: tzinfo, now: datetime,
     base = effective_base(root, base_url)
     title = page_title(root)
     drop_invisible(root)
-    return _rank(root, base, base_url, zone, now, title)[:limit]
+    return _rank(root, base, base_url, zone, now, title, prose_chunks(root))[:limit]
 
 
 def _selected_links(root: etree._Element, base: str, selector: Selector, zone: tzinfo,
@@ -170,10 +175,10 @@ def _selected_links(root: etree._Element, base: str, selector: Selector, zone: t
 
 
 def _rank(root: etree._Element, base: str, base_url: str, zone: tzinfo, now: datetime,
-          title: str) -> list[Candidate]:
+          title: str, prose: list[tuple[etree._Element, float]]) -> list[Candidate]:
     site = registrable_domain(base_url)
     below = _anchors_below(root, base, site, base_url)
-    facts = _PageFacts(below, prose_chunks(root), zone, now, title)
+    facts = _PageFacts(below, prose, zone, now, title, frozenset(element for element, _ in prose))
     groups = list(_sibling_groups(root, below))
     groups.extend(_merged_groups(groups))
     scored = [(group, c) for group, c in ((group, _score(group, facts)) for group in groups) if c is not None]
@@ -283,12 +288,44 @@ def _separately_titled(family: list[_Group]) -> bool:
     return len(headings) >= 2
 
 
+@dataclass(frozen=True)
+class _Tally:
+    """What the items of a run add up to, before the run as a whole is judged."""
+
+    links: tuple[Link, ...]
+    total: float
+    mean_units: float
+    short_ratio: float
+    inline_ratio: float  # headlines set inside running text: links of an article's paragraphs
+
+
 def _score(group: _Group, facts: _PageFacts) -> Candidate | None:
+    tally = _tally(group, facts)
+    if tally is None:
+        return None
+    links = list(tally.links)
+    chrome, reasons = chrome_factor(group.container)
+    quality, more_reasons, doubtful = _quality(group.container, tally, facts)
+    reasons += more_reasons
+    total = tally.total * _own_list_bonus(group.container, facts.title)
+    # A hero story above a homepage's titled sections belongs to none of them.
+    lead = None if group.sections else _lead_item(group.container, facts, {link.url for link in links})
+    if lead is not None:
+        links.insert(0, Link(url=lead.url, title=lead.text, published=None, container=links[0].container))
+    score = round(total * quality * chrome, 3)
+    # A clean run of headlines stays publishable inside a wrapper named "hot" or "side": the chrome
+    # words rank candidates against each other, they do not alone make a page list-less.
+    credible = not doubtful and total * quality * max(chrome, CHROME_FLOOR_FOR_CREDIBILITY) >= MIN_CREDIBLE_SCORE
+    scored = tuple(Link(url=link.url, title=link.title, published=link.published, container=link.container,
+                        score=score) for link in links)
+    return Candidate(path_of(group.container), score, scored, group.item_signature, reasons, credible)
+
+
+def _tally(group: _Group, facts: _PageFacts) -> _Tally | None:
     links: list[Link] = []
     seen: set[str] = set()
-    total = 0.0
-    short = 0
-    units_sum = 0.0
+    total = units_sum = 0.0
+    short = inline = 0
     container_path = path_of(group.container)
     for item in group.items:
         anchors = facts.below[item]
@@ -297,29 +334,29 @@ def _score(group: _Group, facts: _PageFacts) -> Candidate | None:
             continue
         seen.add(headline.url)
         published = read_date(_text_beside(item, headline.text), facts.zone, facts.now)
-        value = _item_value(headline, anchors, published is not None)
-        total += value
+        total += _item_value(headline, anchors, published is not None)
         units_sum += headline.units
         short += headline.units < HEADLINE_UNITS
+        inline += _inside_running_text(headline.element, facts.prose_elements)
         links.append(Link(url=headline.url, title=headline.text, published=published,
                           container=container_path))
     if len(links) < MIN_ITEMS:
         return None
-    chrome, reasons = chrome_factor(group.container)
-    quality, more_reasons = _quality(group.container, units_sum / len(links), short / len(links), facts)
-    reasons += more_reasons
-    total *= _own_list_bonus(group.container, facts.title)
-    # A hero story above a homepage's titled sections belongs to none of them.
-    lead = None if group.sections else _lead_item(group.container, facts, seen)
-    if lead is not None:
-        links.insert(0, Link(url=lead.url, title=lead.text, published=None, container=container_path))
-    score = round(total * quality * chrome, 3)
-    # A clean run of headlines stays publishable inside a wrapper named "hot" or "side": the chrome
-    # words rank candidates against each other, they do not alone make a page list-less.
-    credible = total * quality * max(chrome, CHROME_FLOOR_FOR_CREDIBILITY) >= MIN_CREDIBLE_SCORE
-    scored = tuple(Link(url=link.url, title=link.title, published=link.published, container=link.container,
-                        score=score) for link in links)
-    return Candidate(container_path, score, scored, group.item_signature, reasons, credible)
+    count = len(links)
+    return _Tally(tuple(links), total, units_sum / count, short / count, inline / count)
+
+
+def _inside_running_text(anchor: etree._Element, prose_elements: frozenset[etree._Element]) -> bool:
+    """A link set mid-sentence in a paragraph: words before it, and the paragraph is prose of its own."""
+    parent = anchor.getparent()
+    if parent is None or parent not in prose_elements:
+        return False
+    before = parent.text or ""
+    for sibling in parent:
+        if sibling is anchor:
+            break
+        before += text_of(sibling) + (sibling.tail or "")
+    return text_units(before.strip()) >= INLINE_LEAD_UNITS
 
 
 def _own_list_bonus(container: etree._Element, title: str) -> float:
@@ -346,20 +383,27 @@ def _lead_item(container: etree._Element, facts: _PageFacts, seen: set[str]) -> 
     return lead
 
 
-def _quality(container: etree._Element, mean_units: float, short_ratio: float,
-             facts: _PageFacts) -> tuple[float, tuple[str, ...]]:
-    """How much a run of links looks like a list of headlines rather than a menu or an article's extras."""
+def _quality(container: etree._Element, tally: _Tally,
+             facts: _PageFacts) -> tuple[float, tuple[str, ...], bool]:
+    """How much a run of links looks like a list of headlines rather than a menu or an article's extras;
+    with the reasons, and whether the page is rather an article that this run merely accompanies."""
     reasons: tuple[str, ...] = ()
-    quality = (1.0 - short_ratio) ** 2
-    if mean_units < MIN_MEAN_UNITS:
+    quality = (1.0 - tally.short_ratio) ** 2
+    if tally.mean_units < MIN_MEAN_UNITS:
         quality *= 0.2
-        reasons += (f"short link texts (mean {mean_units:.0f} units)",)
+        reasons += (f"short link texts (mean {tally.mean_units:.0f} units)",)
+    if tally.inline_ratio > 0.5:
+        quality *= 0.05
+        reasons += ("links inside running text",)
     prose = prose_outside(facts.prose, container)
-    if prose >= ARTICLE_PROSE_UNITS and prose > text_units(text_of(container)):
+    own = text_units(text_of(container))
+    doubtful = False
+    if prose >= ARTICLE_PROSE_UNITS and prose > own:
         # The page exists for the running text beside this list: an article with related links.
         quality *= 0.1
         reasons += (f"page carries {prose:.0f} units of prose outside the list",)
-    return quality, reasons
+        doubtful = prose > 2 * own
+    return quality, reasons, doubtful
 
 
 def _item_value(headline: _Anchor, anchors: list[_Anchor], dated: bool) -> float:

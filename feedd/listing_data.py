@@ -19,7 +19,7 @@ from lxml import etree
 
 from feedd.config import ListingSpec
 from feedd.dates import FUTURE_TOLERANCE, OLDEST_YEAR, parse_date
-from feedd.discover_dom import absolute_link, same_site
+from feedd.discover_dom import absolute_link, same_site, text_units
 from feedd.errors import DiscoverError
 from feedd.models import Link, Timestamp
 
@@ -30,6 +30,7 @@ DATE_KEYS = ("datePublished", "publishTime", "publish_time", "pubDate", "pub_dat
             "published_at", "published", "date", "time", "ctime", "createTime", "create_time", "updateTime")
 _STATE_ASSIGNMENT = re.compile(r"window\.__[A-Z_]+__\s*=\s*|window\.[A-Za-z_]*[Ss]tate\s*=\s*")
 _MIN_ITEMS = 3
+_HEADLINE_UNITS = 16  # as in the HTML: a Chinese headline of 8+ characters, a western one of 16+ letters
 _MAX_DEPTH = 40
 _EPOCH_MS_THRESHOLD = 10_000_000_000
 
@@ -65,7 +66,7 @@ def embedded_links(scripts: list[ScriptText], base: str, site: str, zone: tzinfo
         for data in _json_values(script):
             for array in _object_arrays(data, 0):
                 links = _links_from(array, base, site, zone, now)
-                if len(links) > len(best):
+                if len(links) > len(best) and _headlines(links):
                     best = links
     return best if len(best) >= _MIN_ITEMS else []
 
@@ -93,7 +94,9 @@ def _object_arrays(data: object, depth: int) -> Iterator[list[dict[str, object]]
         return
     if isinstance(data, list):
         objects = [_unwrap_list_item(value) for value in data if isinstance(value, dict)]
-        if len(objects) >= _MIN_ITEMS:
+        # A JSON-LD @graph mixes kinds (WebPage, Article, Person, Organization): not a list of stories.
+        kinds = {str(obj.get("@type")) for obj in objects if "@type" in obj}
+        if len(objects) >= _MIN_ITEMS and len(kinds) <= 1:
             yield objects
         for value in data:
             yield from _object_arrays(value, depth + 1)
@@ -126,6 +129,12 @@ def _links_from(array: list[dict[str, object]], base: str, site: str, zone: tzin
         links.append(Link(url=url, title=" ".join(title.split()), published=published_of(obj, zone, now),
                           container="script", score=0.0))
     return links
+
+
+def _headlines(links: list[Link]) -> bool:
+    """Most titles are headline-long: menus, tags and author lists in the same JSON are not."""
+    long_enough = sum(text_units(link.title) >= _HEADLINE_UNITS for link in links)
+    return long_enough * 2 > len(links)
 
 
 def _first_string(obj: dict[str, object], keys: tuple[str, ...]) -> str | None:
