@@ -37,11 +37,13 @@ from feedd.discover_signals import (
     block_heading,
     chrome_factor,
     followed_by_pager,
+    inside_running_text,
     looks_like_ad,
     names_the_page,
     prose_chunks,
     prose_outside,
     read_date,
+    text_beside,
     url_looks_like_article,
     url_looks_like_section,
 )
@@ -59,7 +61,6 @@ MIN_CREDIBLE_SCORE = 4.0
 CHROME_FLOOR_FOR_CREDIBILITY = 0.3
 MIN_MEAN_UNITS = 14.0
 ARTICLE_PROSE_UNITS = 500.0  # about 250 Chinese characters or 500 Latin letters of running text
-INLINE_LEAD_UNITS = 12  # words before a link that make it part of a sentence
 PAGER_BONUS = 1.5
 PAGE_NAME_BONUS = 2.0
 
@@ -167,7 +168,7 @@ def _selected_links(root: etree._Element, base: str, selector: Selector, zone: t
         title = anchor_title(anchor)
         parent = element.getparent()
         container = parent if parent is not None else element
-        published = read_date(_text_beside(element, title), zone, now)
+        published = read_date(text_beside(element, title), zone, now)
         if container not in paths:
             paths[container] = path_of(container)
         links.append(Link(url=url, title=title, published=published, container=paths[container]))
@@ -333,11 +334,11 @@ def _tally(group: _Group, facts: _PageFacts) -> _Tally | None:
         if headline.url in seen or looks_like_ad(item):
             continue
         seen.add(headline.url)
-        published = read_date(_text_beside(item, headline.text), facts.zone, facts.now)
+        published = read_date(text_beside(item, headline.text), facts.zone, facts.now)
         total += _item_value(headline, anchors, published is not None)
         units_sum += headline.units
         short += headline.units < HEADLINE_UNITS
-        inline += _inside_running_text(headline.element, facts.prose_elements)
+        inline += inside_running_text(headline.element, facts.prose_elements)
         links.append(Link(url=headline.url, title=headline.text, published=published,
                           container=container_path))
     if len(links) < MIN_ITEMS:
@@ -345,18 +346,6 @@ def _tally(group: _Group, facts: _PageFacts) -> _Tally | None:
     count = len(links)
     return _Tally(tuple(links), total, units_sum / count, short / count, inline / count)
 
-
-def _inside_running_text(anchor: etree._Element, prose_elements: frozenset[etree._Element]) -> bool:
-    """A link set mid-sentence in a paragraph: words before it, and the paragraph is prose of its own."""
-    parent = anchor.getparent()
-    if parent is None or parent not in prose_elements:
-        return False
-    before = parent.text or ""
-    for sibling in parent:
-        if sibling is anchor:
-            break
-        before += text_of(sibling) + (sibling.tail or "")
-    return text_units(before.strip()) >= INLINE_LEAD_UNITS
 
 
 def _own_list_bonus(container: etree._Element, title: str) -> float:
@@ -419,13 +408,3 @@ def _item_value(headline: _Anchor, anchors: list[_Anchor], dated: bool) -> float
         # A block holding several headlines is a section of the page, not one item of a list.
         value *= 2.0 / len(headlines)
     return max(value, 0.0)
-
-
-def _text_beside(item: etree._Element, title: str) -> str:
-    """The item's text without its headline, where a printed date would be; <time datetime> first."""
-    for time in item.iter("time"):
-        stamp = (time.get("datetime") or "").strip()
-        if stamp:
-            return stamp
-    text = text_of(item)
-    return text.replace(title, " ", 1) if title else text

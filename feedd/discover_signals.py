@@ -64,6 +64,7 @@ _PAGER_WORDS = frozenset({"pager", "pagination", "paging", "pagenav", "pagebox",
 _PAGER_MAX_TEXT = 120
 _ANCESTOR_REACH = 6
 PROSE_CHUNK_UNITS = 40
+_INLINE_LEAD_UNITS = 12  # words before a link that make it part of a sentence
 
 
 def url_looks_like_article(url: str) -> bool:
@@ -188,3 +189,26 @@ def names_the_page(heading: str | None, page_title: str) -> bool:
         return False
     words = heading.strip(" :：>»")
     return text_units(words) >= 4 and words in page_title
+
+
+def inside_running_text(anchor: etree._Element, prose_elements: frozenset[etree._Element]) -> bool:
+    """A link set mid-sentence in a paragraph: words before it, and the paragraph is prose of its own."""
+    parent = anchor.getparent()
+    if parent is None or parent not in prose_elements:
+        return False
+    before = parent.text or ""
+    for sibling in parent:
+        if sibling is anchor:
+            break
+        before += text_of(sibling) + (sibling.tail or "")
+    return text_units(before.strip()) >= _INLINE_LEAD_UNITS
+
+
+def text_beside(item: etree._Element, title: str) -> str:
+    """The item's text without its headline, where a printed date would be; <time datetime> first."""
+    for time in item.iter("time"):
+        stamp = (time.get("datetime") or "").strip()
+        if stamp:
+            return stamp
+    text = text_of(item)
+    return text.replace(title, " ", 1) if title else text
