@@ -155,3 +155,68 @@ def test_byline_reads_a_self_media_account_beside_the_time_as_the_author_not_the
     article = corpus_article("gne", "detail__toutiao__4.html")
     assert article.author == "中国网"
     assert article.source is None
+
+
+@pytest.mark.parametrize(("corpus", "name", "author"), [
+    # itemprop=author four levels above the name, inside a link and a wrapper.
+    ("adbar-htmldate-trafilatura", "agrarheute.com.abfallholz.html", "Amelie Siekmann"),
+    # rel=author under a <body class="… content-sidebar …">: a layout class, not a sidebar.
+    ("adbar-htmldate-trafilatura", "murdeltas.wordpress.com.politcamp.html", "marc"),
+])
+def test_byline_reads_author_marks_that_layout_classes_and_nesting_used_to_hide(corpus: str, name: str,
+                                                                                author: str) -> None:
+    assert corpus_article(corpus, name).author == author
+
+
+def test_byline_extends_a_declared_single_author_with_co_authors_marked_alike() -> None:
+    head = '<meta name="author" content="Simone Jülicher">'
+    article = inline_article(f"<h1>Title</h1><address>Von <a rel='author' href='/a/1'>Simone Jülicher</a> und "
+                             f"<a rel='author' href='/a/2'>Rainer Grünberg</a></address>{STORY}", head)
+    assert article.author == "Simone Jülicher, Rainer Grünberg"
+
+
+def test_byline_reads_co_authors_each_in_a_byline_box_of_their_own() -> None:
+    boxes = "".join(f"<div class='byline'><address><a rel='author' href='/{index}'>{name}</a></address></div>"
+                    for index, name in enumerate(("Ingrid Treborg", "Marlene Holm")))
+    assert inline_article(f"<h1>Title</h1><div>{boxes}</div>{STORY}").author == "Ingrid Treborg, Marlene Holm"
+
+
+def test_byline_reads_names_listed_in_one_marked_box() -> None:
+    box = "<div class='article-byline'><span>Birgit Baumann</span> <span>Anna Fink</span></div>"
+    assert inline_article(f"<h1>Title</h1>{box}{STORY}").author == "Birgit Baumann, Anna Fink"
+
+
+def test_byline_does_not_take_a_sentence_after_von_for_a_name() -> None:
+    prose = "<p>Von dort wollen die ukrainischen Streitkräfte weiter vorrücken, heißt es.</p>"
+    assert inline_article(f"<h1>Titel</h1><div>2024-05-13 06:15</div>{STORY}{prose}").author is None
+
+
+@pytest.mark.parametrize(("byline", "author"), [
+    ("本报记者 王乐文 方 敏", "王乐文 方敏"),            # a two-character name padded to three columns
+    ("<span>上報快訊／范姜佳鈺</span>", "范姜佳鈺"),      # a desk before the writer
+    ("作者：中国国际经济交流中心研究员徐占忱", "徐占忱"),  # a job title running into the name
+])
+def test_byline_reads_chinese_writer_out_of_desk_and_title_clutter(byline: str, author: str) -> None:
+    article = inline_article(f"<h1>标题</h1><div class='author'>{byline}</div><div>2024-05-13 06:15</div>{STORY}")
+    assert article.author == author
+
+
+def test_byline_does_not_read_a_body_text_heading_as_the_author() -> None:
+    article = inline_article(f"<h1>标题</h1><div>2024-05-13 06:15</div><p>—— 正文：故事们</p><p>——作者手记</p>{STORY}")
+    assert article.author is None
+
+
+@pytest.mark.parametrize("name", ["caee0a34-e892-41c2-8bf6-f4f0ec9df78f.html",
+                                  "5dc3fa2d-6734-41e9-8520-a9c7c91ae1f8.html"])
+def test_byline_reads_an_essay_signed_on_its_own_line_under_the_headline(name: str) -> None:
+    assert corpus_article("chinese-web-content-extraction-dataset", name).author == "胡平"
+
+
+def test_byline_reads_a_blog_post_signed_at_its_foot() -> None:
+    article = inline_article(f"<h1>标题</h1><div>2024-05-13 06:15</div><div class='post'>{STORY}{STORY}</div>"
+                             "<div>由海姑娘张贴 @ 2005-03-15 16:47:37</div>")
+    assert article.author == "海姑娘"
+
+
+def test_byline_reads_a_translator_credit_closing_a_paragraph_well_before_the_body_ends() -> None:
+    assert corpus_article("mozilla-readability", "qq.html").author == "林靖东"

@@ -1,0 +1,192 @@
+"""The article's writers: credit lines in the byline or the body, labelled bylines, JSON-LD and
+meta authors, and elements marked as the byline, in that order of trust.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from lxml import etree
+
+from feedd.author_marks import BY_PREFIX, coauthors_of, marked_author, marked_text
+from feedd.byline_text import (
+    CJK,
+    NAME_RUN,
+    clean_value,
+    first_labelled,
+    is_outlet_name,
+    joined,
+    plausible_byline,
+    plausible_name,
+)
+from feedd.extract_page import PageFacts, Segment, json_ld_values, normalise_space
+
+_CJK_NAMES = r"(?P<value>[\u4e00-\u9fff·]{2,4}(?:(?:\s*[、,，]\s*|\s+)[\u4e00-\u9fff·]{2,4}){0,5})(?![\u4e00-\u9fff])"
+# people.com.cn pads two-character names to three columns: '本报记者 王乐文 方 敏'.
+_PADDED_NAME = re.compile(r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff])[ \u3000]([\u4e00-\u9fff])(?![\u4e00-\u9fff])")
+_CREDIT_LEAD = (r"(?:[^\s:：()（）【】]{0,10}?(?:记者|記者|通讯员|通訊員)\s*[:：/／]?"
+                r"|(?:文|编译|执笔人?|采写|作者)\s*[:：/／|]\s*(?:[^\s:：()（）【】]{0,12}?(?:记者|作者)\s*)?)\s*")
+_CREDIT_START = re.compile(r"^\s*[(（【\[]?\s*" + _CREDIT_LEAD + _CJK_NAMES)
+_CREDIT_BRACKETED = re.compile(r"[(（【\[]\s*" + _CREDIT_LEAD + _CJK_NAMES + r"\s*[)）】\]]")
+# Blogs sign a post at its foot: '由海姑娘张贴 @ 2005-03-15'.
+_POSTED_BY = re.compile(r"^\s*由\s*(?P<value>[^\s@]{2,12}?)\s*(?:张贴|發表|发表|发布|發佈)")
+# '观察者网专栏作者 王文': the name follows the last label.
+_INNER_LABEL = re.compile(r"(?:作者|记者|記者|通讯员)\s*")
+# '作者' needs a separator ('作者手记' is a heading); '文' must not end a word ('正文：', '原文：').
+AUTHOR_LABEL = re.compile(
+    r"(?:(?<![制创工著])作\s*者\s*[:：|｜\s]|[记記]\s*者|撰\s*文|撰\s*稿|(?<![\u4e00-\u9fff])文\s*[/／|:：]"
+    r"|\bBy\b|\bVon\b|\bAutor(?:in)?\b|\bAuteur\s*:)\s*[:：]?\s*" + NAME_RUN)
+# '作者：中国国际经济交流中心世界经济研究部部长、研究员徐占忱': a job title runs into the name.
+_TITLED_NAME = re.compile(r"(?:研究员|部长|主任|教授|院长|所长|主编|博士|讲师|主席|书记|经理|总监|分析师|经济学家|"
+                          r"学者|专家|律师|医生|记者|作者)\s*(?P<value>[\u4e00-\u9fff·]{2,4})$")
+_CREDIT_TAIL = re.compile(r"\s*(?:整合|整理|编译|报道|报导|報導|即時報導)$")
+# A desk before the writer: '上報快訊／范姜佳鈺'.
+_DESK_SLASH = re.compile(r"^[\u4e00-\u9fff]{3,8}[/／](?P<value>[\u4e00-\u9fff·]{2,4})$")
+# A standalone name line under an essay's headline is read only when it starts with a common surname.
+_SURNAMES = frozenset("王李张張刘劉陈陳杨楊黄黃赵趙吴吳周徐孙孫马馬朱胡郭何林高罗羅郑鄭梁谢謝宋唐许許韩韓冯馮邓鄧曹彭曾"
+                      "肖萧蕭田董袁潘于蒋蔣蔡余杜叶葉程苏蘇魏吕呂丁任沈姚卢盧姜崔钟鍾谭譚陆陸汪范金石廖贾賈夏韦韋付方白"
+                      "邹鄒孟熊秦邱江尹薛闫閻段雷侯龙龍史陶黎贺賀顾顧毛郝龚龔邵万萬钱錢严嚴覃武戴莫孔向汤湯")
+_AUTHOR_CLASS = re.compile(r"author|byline|writer|zuozhe", re.IGNORECASE)
+_AUTHOR_META = ("article:author", "author", "dc.creator", "sailthru.author", "parsely-author", "byl",
+                "og:article:author", "twitter:creator")
+# Organisations that are a crowd, not an outlet ('维基媒体项目贡献者').
+COLLECTIVE = re.compile(r"贡献者|貢獻者|网友|用户|contributors|community", re.IGNORECASE)
+_COMPANY = re.compile(r"\b(?:Inc|Ltd|LLC|GmbH|Corp|Co\.,? Ltd|S\.A|Condé Nast)\b\.?|有限公司", re.IGNORECASE)
+_SITE_SPLIT = re.compile(r"\s[-|–—_]\s|_")
+_LIST_MARK = re.compile(r"[,;、，]| and ")
+_KEY_NOISE = re.compile(r"[\W_]+|www|com$")
+_BODY_TAIL = 20
+
+
+def find_author(facts: PageFacts, header: Sequence[Segment], body: Sequence[Segment], footer: Sequence[Segment],
+                others: tuple[str | None, ...]) -> str | None:
+    """The byline's person; a value that is the editor, the source or an outlet's name is not."""
+    def declarable(value: str) -> bool:
+        return plausible_name(value) and value not in others and not is_outlet_name(value)
+
+    def plausible(value: str) -> bool:
+        return declarable(value) and plausible_byline(value)
+
+    credited = _credit_line([*header, *body[:3]], plausible)
+    if credited:
+        return credited
+    article = _article_wrappers(header, body)
+    labelled = first_labelled(AUTHOR_LABEL, [joined(header)], plausible=plausible)
+    if labelled:
+        return coauthors_of(facts, header, _named(labelled), article, plausible)
+    declared = [value for value in declared_authors(facts) if declarable(value)]
+    marked = marked_text(header, _AUTHOR_CLASS)
+    marked = _named(marked) if marked else None
+    if marked and plausible(marked) and not (declared and len(declared[0]) > len(marked)):
+        return marked
+    if declared:
+        # A CMS often declares only the first of several writers the byline names.
+        return declared[0] if "," in declared[0] else coauthors_of(facts, facts.segments, declared[0], article,
+                                                                   plausible)
+    return (marked_author(facts, facts.segments, article, plausible) or _signed(header)
+            or _credit_line([*body[-_BODY_TAIL:], *footer], plausible)
+            or _footer_label(footer, plausible))
+
+
+def _article_wrappers(header: Sequence[Segment], body: Sequence[Segment]) -> frozenset[etree._Element]:
+    """Elements holding both the headline's byline and the body: layout, never page furniture,
+    whatever their class says ('content-sidebar')."""
+    if not header or not body:
+        return frozenset()
+    return frozenset(header[0].element.iterancestors()) & frozenset(body[0].element.iterancestors())
+
+
+def _named(value: str) -> str:
+    value = _CREDIT_TAIL.sub("", value)
+    for pattern in (_DESK_SLASH, _TITLED_NAME):
+        found = pattern.search(value)
+        if found:
+            return found.group("value")
+    return value
+
+
+def _footer_label(footer: Sequence[Segment], plausible: Callable[[str], bool]) -> str | None:
+    found = first_labelled(AUTHOR_LABEL, [joined(footer)], plausible=plausible)
+    return _named(found) if found else None
+
+
+def _credit_line(segments: Sequence[Segment], plausible: Callable[[str], bool]) -> str | None:
+    """Writers credited inside the body: '（职工通讯员 李琴雯 刘会）…', '扬子晚报记者 张楠',
+    '采写：南都见习记者 林子沛', '…上。（编译/林靖东）', '由海姑娘张贴'."""
+    for segment in segments:
+        text = segment.text
+        if len(text) <= 40:
+            text = _PADDED_NAME.sub(r"\1\2", text)
+            found = _CREDIT_START.match(text) or _POSTED_BY.match(text) or _CREDIT_BRACKETED.search(text)
+        else:
+            found = _CREDIT_BRACKETED.search(text)
+        if found is None:
+            continue
+        value = _CREDIT_TAIL.sub("", clean_value(_INNER_LABEL.split(found.group("value"))[-1]))
+        if value and plausible(value):
+            return value
+    return None
+
+
+def _signed(header: Sequence[Segment]) -> str | None:
+    """An essay signed on a line of its own under the headline: '胡平'."""
+    for segment in header[:2]:
+        text = segment.text.strip()
+        if 2 <= len(text) <= 3 and text[0] in _SURNAMES and len(CJK.findall(text)) == len(text):
+            return text
+    return None
+
+
+def declared_authors(facts: PageFacts) -> list[str]:
+    """JSON-LD and meta authors; a CMS default that names the site itself is not a writer,
+    unless JSON-LD declares it an Organization (agency bylines: 'BBC News')."""
+    site = _site_keys(facts)
+    found: list[str] = []
+    for value in json_ld_values(facts, "author"):
+        items = value if isinstance(value, list) else [value]
+        names = [name for item in items for name in json_ld_names(item)
+                 if is_organization(item) or not _names_site(name, site)]
+        if names:
+            found.append(", ".join(names))
+    for key in _AUTHOR_META:
+        meta = normalise_space(BY_PREFIX.sub("", facts.meta.get(key, "")))
+        if meta and plausible_name(meta) and not meta.startswith("/") and not _names_site(meta, site) \
+                and not _COMPANY.search(meta):
+            found.append(meta)
+            break
+    return [name for name in found if name]
+
+
+def is_organization(item: object) -> bool:
+    return isinstance(item, dict) and "Organization" in str(item.get("@type", ""))
+
+
+def _site_keys(facts: PageFacts) -> list[str]:
+    names = [facts.meta.get("og:site_name", ""), _SITE_SPLIT.split(facts.title_tag)[-1]]
+    return [key for key in (_key(name) for name in names) if len(key) >= 2]
+
+
+def _names_site(name: str, site: list[str]) -> bool:
+    """'网易' on 网易新闻, 'Deutsche Welle (www.dw.com)' on DW.COM; a list of writers ending
+    in the outlet ('…, and Tom Watkins, CNN') still names people."""
+    key = _key(name)
+    single = not _LIST_MARK.search(name)
+    return len(key) >= 2 and any(key in item or (single and item in key) for item in site)
+
+
+def _key(text: str) -> str:
+    return _KEY_NOISE.sub("", text.lower())
+
+
+def json_ld_names(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [normalise_space(value)]
+    if isinstance(value, dict):
+        name = value.get("name")
+        return [normalise_space(name)] if isinstance(name, str) else []
+    if isinstance(value, list):
+        names = [name for item in value for name in json_ld_names(item)]
+        return [", ".join(names)] if names else []
+    return []
+
