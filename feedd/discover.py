@@ -34,14 +34,14 @@ from feedd.discover_dom import (
     trim_excess_links,
 )
 from feedd.discover_signals import (
+    Prose,
     block_heading,
     chrome_factor,
     followed_by_pager,
     inside_running_text,
     looks_like_ad,
     names_the_page,
-    prose_chunks,
-    prose_outside,
+    prose_map,
     read_date,
     text_beside,
     url_looks_like_article,
@@ -90,11 +90,10 @@ class _PageFacts:
     """What scoring needs to know about the whole page."""
 
     below: dict[etree._Element, list[_Anchor]]
-    prose: list[tuple[etree._Element, float]]
+    prose: Prose
     zone: tzinfo
     now: datetime
     title: str
-    prose_elements: frozenset[etree._Element]
 
 
 @dataclass(frozen=True)
@@ -122,14 +121,14 @@ def discover_links(html: str, base_url: str, *, selector: Selector | None = None
     scripts = script_texts(root)
     title = page_title(root)
     drop_invisible(root)
-    prose = prose_chunks(root)
+    prose = prose_map(root)
     ranked = _rank(root, base, base_url, zone, now, title, prose)
     if ranked and ranked[0].credible:
         best = ranked[0]
         logger.debug("main list of %s at %s (score %.1f)", base_url, best.container, best.score)
         return list(best.links[:max_links])
     # A page rendered by scripts has little text of its own; one with an article's prose is an article.
-    from_data = [] if sum(units for _, units in prose) >= ARTICLE_PROSE_UNITS else embedded_links(
+    from_data = [] if prose.total >= ARTICLE_PROSE_UNITS else embedded_links(
         scripts, base, registrable_domain(base_url), zone, now)
     if from_data:
         return from_data[:max_links]
@@ -146,7 +145,7 @@ def explain_candidates(html: str, base_url: str, *, zone: tzinfo, now: datetime,
     base = effective_base(root, base_url)
     title = page_title(root)
     drop_invisible(root)
-    return _rank(root, base, base_url, zone, now, title, prose_chunks(root))[:limit]
+    return _rank(root, base, base_url, zone, now, title, prose_map(root))[:limit]
 
 
 def _selected_links(root: etree._Element, base: str, selector: Selector, zone: tzinfo,
@@ -176,10 +175,10 @@ def _selected_links(root: etree._Element, base: str, selector: Selector, zone: t
 
 
 def _rank(root: etree._Element, base: str, base_url: str, zone: tzinfo, now: datetime,
-          title: str, prose: list[tuple[etree._Element, float]]) -> list[Candidate]:
+          title: str, prose: Prose) -> list[Candidate]:
     site = registrable_domain(base_url)
     below = _anchors_below(root, base, site, base_url)
-    facts = _PageFacts(below, prose, zone, now, title, frozenset(element for element, _ in prose))
+    facts = _PageFacts(below, prose, zone, now, title)
     groups = list(_sibling_groups(root, below))
     groups.extend(_merged_groups(groups))
     scored = [(group, c) for group, c in ((group, _score(group, facts)) for group in groups) if c is not None]
@@ -338,7 +337,7 @@ def _tally(group: _Group, facts: _PageFacts) -> _Tally | None:
         total += _item_value(headline, anchors, published is not None)
         units_sum += headline.units
         short += headline.units < HEADLINE_UNITS
-        inline += inside_running_text(headline.element, facts.prose_elements)
+        inline += inside_running_text(headline.element, facts.prose.elements)
         links.append(Link(url=headline.url, title=headline.text, published=published,
                           container=container_path))
     if len(links) < MIN_ITEMS:
@@ -384,9 +383,9 @@ def _quality(container: etree._Element, tally: _Tally,
     if tally.inline_ratio > 0.5:
         quality *= 0.05
         reasons += ("links inside running text",)
-    prose = prose_outside(facts.prose, container)
-    own = text_units(text_of(container))
+    prose = facts.prose.outside(container)
     doubtful = False
+    own = text_units(text_of(container)) if prose >= ARTICLE_PROSE_UNITS else prose
     if prose >= ARTICLE_PROSE_UNITS and prose > own:
         # The page exists for the running text beside this list: an article with related links.
         quality *= 0.1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from urllib.parse import urlsplit
 
@@ -138,9 +139,27 @@ def prose_chunks(root: etree._Element) -> list[tuple[etree._Element, float]]:
     return chunks
 
 
-def prose_outside(chunks: list[tuple[etree._Element, float]], container: etree._Element) -> float:
-    return sum(units for element, units in chunks
-               if element is not container and container not in element.iterancestors())
+@dataclass(frozen=True)
+class Prose:
+    """The page's running text: how much in all, and how much inside each element (itself included)."""
+
+    total: float
+    below: dict[etree._Element, float]
+    elements: frozenset[etree._Element]  # the elements that hold a chunk of prose themselves
+
+    def outside(self, container: etree._Element) -> float:
+        return self.total - self.below.get(container, 0.0)
+
+
+def prose_map(root: etree._Element) -> Prose:
+    below: dict[etree._Element, float] = {}
+    chunks = prose_chunks(root)
+    for element, units in chunks:
+        node: etree._Element | None = element
+        while node is not None:
+            below[node] = below.get(node, 0.0) + units
+            node = node.getparent()
+    return Prose(sum(units for _, units in chunks), below, frozenset(element for element, _ in chunks))
 
 
 def block_heading(container: etree._Element) -> str | None:
@@ -196,12 +215,14 @@ def inside_running_text(anchor: etree._Element, prose_elements: frozenset[etree.
     parent = anchor.getparent()
     if parent is None or parent not in prose_elements:
         return False
-    before = parent.text or ""
+    before = " ".join((parent.text or "").split())
     for sibling in parent:
+        if text_units(before) >= _INLINE_LEAD_UNITS:
+            return True
         if sibling is anchor:
             break
-        before += text_of(sibling) + (sibling.tail or "")
-    return text_units(before.strip()) >= _INLINE_LEAD_UNITS
+        before += " ".join(f"{text_of(sibling)} {sibling.tail or ''}".split())
+    return text_units(before) >= _INLINE_LEAD_UNITS
 
 
 def text_beside(item: etree._Element, title: str) -> str:
