@@ -44,6 +44,7 @@ _NOT_DATE = re.compile(r"[\d\s:/.\-年月日时分秒]+")
 _LINKED_DATE_REACH = 6
 _HEADER_SEGMENTS = 40
 _HEADER_CHARS = 1500
+_LABEL_ALONE = 20
 
 
 def dateline(segments: Sequence[Segment], title_index: int | None, content_start: int | None,
@@ -142,7 +143,7 @@ def is_decoy(text: str) -> bool:
     if _DECOY.search(text):
         return True
     update = _UPDATE_LABEL.search(text)
-    if update is not None:
+    if update is not None and not _update_trails(text, update.end()):
         published = _PUBLISH_LABEL.search(text)
         if published is None or published.start() > update.start():
             return True
@@ -151,6 +152,13 @@ def is_decoy(text: str) -> bool:
         return False
     number = _FIRST_NUMBER.search(text)
     return number is None or counter.start() < number.start()
+
+
+def _update_trails(text: str, label_end: int) -> bool:
+    """'on December 27, 2014 at 12:06 PM, updated': a bare label after a dated line names a
+    later change printed elsewhere; the line's own date is the publication."""
+    first = _FIRST_NUMBER.search(text)
+    return first is not None and first.start() < label_end and _FIRST_NUMBER.search(text, label_end) is None
 
 
 def _pieced_date(window: Sequence[Segment], position: int, zone: tzinfo, now: datetime,
@@ -208,11 +216,48 @@ def lone_timestamp(segments: Sequence[Segment], zone: tzinfo, now: datetime) -> 
 
 
 def _labelled_date(segments: Sequence[Segment], zone: tzinfo, now: datetime) -> Timestamp | None:
-    for segment in segments:
+    for position, segment in enumerate(segments):
         label = _PUBLISH_LABEL.search(segment.text)
         if label is None or is_decoy(segment.text) or len(segment.text) > 200:
             continue
-        found = parse_date(segment.text[label.start():], zone, now)
+        found = parse_date(segment.text[label.start():], zone, now) or _after_label(segments, position, zone, now)
+        if found is not None:
+            return found
+    return None
+
+
+def _after_label(segments: Sequence[Segment], position: int, zone: tzinfo, now: datetime) -> Timestamp | None:
+    """A label alone in its element, its date in the next one: <dt>配信開始日</dt><dd>2019/3/5</dd>."""
+    if len(segments[position].text) > _LABEL_ALONE or position + 1 >= len(segments):
+        return None
+    following = segments[position + 1].text
+    return parse_dated(following, zone, now) if len(following) <= _LABEL_ALONE * 2 else None
+
+
+def labelled_clock(segments: Sequence[Segment], day: Timestamp, zone: tzinfo, now: datetime) -> Timestamp | None:
+    """A publish-labelled line anywhere on the page giving `day` with its time; None when absent."""
+    wanted = (str(day.day.year), str(day.day.day))
+    for segment in segments:
+        text = segment.text
+        if len(text) > 200 or not all(part in text for part in wanted) or not _CLOCK.search(text):
+            continue
+        label = _PUBLISH_LABEL.search(text)
+        if label is None or is_decoy(text):
+            continue
+        found = parse_dated(text[label.start():], zone, now)
+        if found is not None and found.precision != "day" and found.day == day.day:
+            return found
+    return None
+
+
+def update_line(segments: Sequence[Segment], zone: tzinfo, now: datetime) -> Timestamp | None:
+    """The date of a line labelled as the last change ('last edited 2019-11-10', 'Updated June 13, 2019')."""
+    for segment in segments:
+        text = segment.text
+        if len(text) > 200:
+            continue
+        label = _UPDATE_LABEL.search(text)
+        found = parse_dated(text[label.start():], zone, now) if label is not None else None
         if found is not None:
             return found
     return None

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
-from feedd.dateline import dateline, is_decoy, lone_timestamp, relative_dateline
+from feedd.dateline import dateline, is_decoy, labelled_clock, lone_timestamp, relative_dateline, update_line
 from feedd.dates import parse_date, parse_dated, publisher_offset
 from feedd.extract_page import PageFacts, json_ld_values, meta_value
 from feedd.models import Timestamp
@@ -36,6 +36,10 @@ _URL_DATE = (
     re.compile(r"/(?P<y>(?:19|20)\d{2})/(?P<m>[01]\d)(?P<d>[0-3]\d)/"),
     re.compile(r"/(?P<y>(?:19|20)\d{2})/(?P<m>[a-z]{3,9})/(?P<d>[0-3]?\d)/", re.IGNORECASE),
 )
+_MODIFIED_META = ("article:modified_time", "og:updated_time", "datemodified", "dcterms.modified", "last-modified",
+                  "modified")
+
+
 def find_published(facts: PageFacts, title_index: int | None, content_start: int | None, zone: tzinfo,
                    now: datetime) -> Timestamp | None:
     """The best-supported published time, or None when the page shows nothing credible."""
@@ -43,9 +47,19 @@ def find_published(facts: PageFacts, title_index: int | None, content_start: int
                                     _from_time_element(facts, zone, now)) if found is not None]
     shown = dateline(facts.segments, title_index, content_start, zone, now)
     if not declared:
-        return (shown or _from_scripts(facts, zone, now) or _relative(facts, title_index, zone, now)
-                or date_in_url(facts.url, zone, now) or lone_timestamp(facts.segments, zone, now))
-    chosen = _in_publisher_offset(_best_declared(declared), facts.raw)
+        found = (shown or _from_scripts(facts, zone, now) or _relative(facts, title_index, zone, now)
+                 or date_in_url(facts.url, zone, now) or lone_timestamp(facts.segments, zone, now)
+                 or _modified(facts, zone, now))
+    else:
+        found = _weigh(_outvoted(declared, shown), shown, facts.raw)
+    if found is not None and found.precision == "day":
+        return _same_day_clock(found, facts, zone, now) or found
+    return found
+
+
+def _weigh(declared: Sequence[Timestamp], shown: Timestamp | None, raw: str) -> Timestamp:
+    """The declared time, unless the visible one says the same more exactly or in the right offset."""
+    chosen = _in_publisher_offset(_best_declared(declared), raw)
     if shown is not None:
         chosen = _in_offset_shown(chosen, shown)
         shown = _in_offset_of(shown, chosen)
@@ -53,9 +67,53 @@ def find_published(facts: PageFacts, title_index: int | None, content_start: int
             return shown
         if shown.day == chosen.day and _visible_wins(shown, chosen):
             return shown
-        if _local_day_of_utc_time(shown, chosen):
-            return shown
     return chosen
+
+
+def _outvoted(declared: list[Timestamp], shown: Timestamp | None) -> list[Timestamp]:
+    """The first declared time gives way to another that a further witness (a declared time or the
+    visible dateline) agrees with, when nothing agrees with the first: a stale JSON-LD block against
+    the meta tag and the page's own dateline."""
+    # A dateline read off a declared <time> element's own stamp is that element again, not a new witness.
+    independent = shown is not None and shown not in declared
+    witnesses = [*declared[1:], *([shown] if shown is not None and independent else [])]
+    if len(witnesses) < 2 or any(_agree(declared[0], witness) for witness in witnesses):
+        return declared
+    for index, candidate in enumerate(declared[1:], start=1):
+        if any(_agree(candidate, other) for other in witnesses if other is not candidate):
+            return [candidate, *declared[:index], *declared[index + 1:]]
+    return declared
+
+
+def _agree(one: Timestamp, other: Timestamp) -> bool:
+    if one.precision == "day" or other.precision == "day":
+        return one.day == other.day
+    return abs(one.moment - other.moment) < timedelta(minutes=2)
+
+
+def _same_day_clock(found: Timestamp, facts: PageFacts, zone: tzinfo, now: datetime) -> Timestamp | None:
+    """The same day with its time from a publish-time variable in a script or a labelled line
+    elsewhere on the page ('发布于：2015-11-05 11:34' under a post dated '2015-11-05')."""
+    for candidate in (_from_scripts(facts, zone, now), labelled_clock(facts.segments, found, zone, now)):
+        if candidate is not None and candidate.precision != "day" and candidate.day == found.day:
+            return candidate
+    return None
+
+
+def _modified(facts: PageFacts, zone: tzinfo, now: datetime) -> Timestamp | None:
+    """Last resort: when the page was last changed (a wiki's 'last edited', a recipe's 'Updated'),
+    which is closer to the truth than no date at all."""
+    for value in json_ld_values(facts, "dateModified"):
+        if isinstance(value, str):
+            found = parse_date(value, zone, now)
+            if found is not None:
+                return found
+    for key in _MODIFIED_META:
+        value = meta_value(facts, key)
+        found = parse_date(value, zone, now) if value else None
+        if found is not None:
+            return found
+    return update_line(facts.segments, zone, now)
 
 
 def _best_declared(declared: Sequence[Timestamp]) -> Timestamp:
@@ -123,14 +181,6 @@ def _relative(facts: PageFacts, title_index: int | None, zone: tzinfo, now: date
             except ValueError:
                 return found
     return found
-
-
-def _local_day_of_utc_time(shown: Timestamp, declared: Timestamp) -> bool:
-    """A machine time in UTC falls on the next or previous day for publishers west or east of
-    Greenwich; when the zone is not known (read as UTC), the day the page prints is the local one."""
-    return (shown.precision == "day" and declared.precision != "day"
-            and declared.moment.utcoffset() == timedelta(0) and shown.moment.utcoffset() == timedelta(0)
-            and abs((shown.day - declared.day).days) == 1)
 
 
 def _visible_wins(shown: Timestamp, declared: Timestamp) -> bool:

@@ -54,6 +54,11 @@ DATELINES = [
     # publication and update labels in other languages
     ("", "<p>Letzte Änderung: 31.10.2023 - 14:49:39</p><p>Erschienen am: 01.11.2023</p>", "2023-11-01"),
     ("", "<i>Article mis à jour le 7 janvier 2020.</i><p>Publié le 30 septembre 2018</p>", "2018-09-30"),
+    # a bare update label after the line's own date: that date is the publication
+    ("", "<div>on December 27, 2014 at 12:06 PM, updated</div><span>December 27, 2014 at 12:10 PM</span>",
+     "2014-12-27T12:06:00+08:00"),
+    # a label alone in its element, the date in the next: <dt>配信開始日</dt><dd>2019/3/5</dd>
+    ("", "<dl><dt>ページ数</dt><dd>258</dd><dt>配信開始日</dt><dd>2019/3/5</dd></dl>", "2019-03-05"),
     # recommended articles' dates are decoys
     ("", "<div>最新推荐文章于 2024-05-07 22:12:13 发布</div><span>于 2024-05-06 15:47:53 发布</span>",
      "2024-05-06T15:47:53+08:00"),
@@ -157,3 +162,35 @@ def test_extract_time_last_resort_is_a_line_holding_only_a_date_and_time(lines: 
             f"<div class='content'>{BODY}</div></body></html>")
     article = extract_article(page, "http://example.invalid/article", zone=SHANGHAI, now=NOW)
     assert (article.published.isoformat() if article.published is not None else None) == expected
+
+
+WITNESSES = [
+    # a stale JSON-LD time outvoted by the meta tag and the <time> element that agree
+    ('<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2020-09-29T22:40:00-07:00"}'
+     '</script><meta name="datePublished" content="2020-09-30T02:00:07-07:00">',
+     "<time datetime='2020-09-30T02:00:07-07:00'>Sep 30, 2020</time>", "2020-09-30T02:00:07-07:00"),
+    # ... or by the meta tag and the visible dateline
+    ('<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2022-01-04T07:29:00.000Z"}'
+     '</script><meta property="article:published_time" content="2022-01-06T08:29:34">',
+     "<div>06.01.2022</div>", "2022-01-06T08:29:34+08:00"),
+    # a lone witness that disagrees changes nothing
+    ('<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2022-01-04T07:29:00.000Z"}'
+     '</script>', "<div>06.01.2022</div>", "2022-01-04T15:29:00+08:00"),
+    # a day-only stamp gets its time from a publish-time variable of the same day in a script
+    ('<meta property="article:published_time" content="2024-08-22">'
+     '<script>//<![CDATA[\n{"@type": "NewsArticle", "datePublished": "2024-08-22T12:00:00+02:00"}\n//]]></script>',
+     "", "2024-08-22T12:00:00+02:00"),
+    # ... or from a labelled line of the same day further down the page
+    ("", "<span>2015-11-05</span>" + "<p>正文段落。</p>" * 30 + "<span>发布于：2015-11-05 11:34</span>",
+     "2015-11-05T11:34:00+08:00"),
+    # nothing says when it was published: the last change is better than no date
+    ('<meta property="article:modified_time" content="2019-06-13T10:00:00+08:00">', "", "2019-06-13T10:00:00+08:00"),
+    ("", "<p>BeginnersGuide/Download (last edited 2019-11-10 13:28:18 by SomeUser)</p>", "2019-11-10T13:28:18+08:00"),
+]
+
+
+@pytest.mark.parametrize(("head", "byline", "expected"), WITNESSES)
+def test_extract_time_weighs_every_witness_on_the_page(head: str, byline: str, expected: str) -> None:
+    article = extract_article(_page(head, byline), "https://www.example.cn/a/1.html", zone=SHANGHAI, now=NOW)
+    assert article.published is not None
+    assert article.published.isoformat() == expected
