@@ -29,6 +29,8 @@ _DIGITS = re.compile(r"\d+")
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _CLASS_PART = re.compile(r"[-_]")
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_HEADLINE_WORDS = frozenset({"title", "headline", "heading", "hed", "tit"})
 
 
 def parse_document(markup: str, base_url: str) -> etree._Element:
@@ -130,8 +132,10 @@ def text_of(element: etree._Element) -> str:
 
 
 def anchor_title(anchor: etree._Element) -> str:
-    """A link's headline: its text, or its title attribute when the text is cut short ("…") or absent."""
-    text = text_of(anchor)
+    """A link's headline: its text, or its title attribute when the text is cut short ("…") or absent.
+
+    A card whose one link wraps kicker, headline, summary and time gives the headline element's text."""
+    text = _headline_inside(anchor) or text_of(anchor)
     full = " ".join((anchor.get("title") or "").split())
     if not text:
         image = next(anchor.iter("img"), None)
@@ -139,6 +143,19 @@ def anchor_title(anchor: etree._Element) -> str:
     if full and len(full) > len(text) and text.rstrip(".…。 ").strip() and text.endswith(("...", "…", "..")):
         return full
     return text
+
+
+def _headline_inside(anchor: etree._Element) -> str | None:
+    if len(anchor) == 0:
+        return None
+    for element in anchor.iterdescendants():
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag in _HEADING_TAGS or name_words(element) & _HEADLINE_WORDS:
+            text = text_of(element)
+            if text:
+                return text
+    return None
 
 
 def text_units(text: str) -> float:

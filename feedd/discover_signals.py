@@ -27,11 +27,12 @@ _INDEX_PAGE = re.compile(r"/(?:index|default|home|list)[_\d]*\.\w+$|/$", re.IGNO
 _NEAR_DATE = re.compile(
     r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
     r"|\d{1,2}\s*月\s*\d{1,2}\s*日(?:\s*\d{1,2}:\d{2})?"
-    r"|(?<![\d.])[01]?\d[-/][0-3]?\d(?:\s+\d{1,2}:\d{2})?(?![\d/-])"
+    r"|(?<![\d.])[0-3]?\d\.\s?[01]?\d\.\s?(?:19|20)\d{2}(?:[\s,•|·-]+\d{1,2}:\d{2})?"  # 20.04.2026 • 17:07
+    r"|(?<![\d.])[01]?\d[-/][0-3]?\d(?:\s*[(（][^)）\d]{1,3}[)）])?(?:\s*\d{1,2}:\d{2})?(?![\d/-])"  # 4/20(月) 17:53
     r"|\d+\s*(?:秒|分钟|小时|天|周|个月)前|刚刚|(?:今天|昨天|前天)(?:\s*\d{1,2}:\d{2})?"
     r"|\d+\s+(?:second|minute|hour|day|week|month)s?\s+ago|yesterday|today"
     r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?(?:\s+\d{4})?"
-    r"|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?:\s+\d{4})?",
+    r"|\d{1,2}\.?\s+(?:jan|feb|m[aä]r|apr|ma[iy]|jun|jul|aug|sep|o[ck]t|nov|de[cz])[a-zä]*\.?(?:\s+\d{4})?",
     re.IGNORECASE,
 )
 
@@ -89,15 +90,30 @@ def looks_like_ad(item: etree._Element) -> bool:
                if isinstance(element.tag, str) and len(element) == 0 and element.tag != "a")
 
 
+_MACHINE_STAMP = re.compile(r"\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_BRACKETED_WEEKDAY = re.compile(r"\s*[(（][^)）\d]{1,3}[)）]")
+_SEPARATOR = re.compile(r"\s*[•|·]\s*")
+_MONTH_SLASH_DAY = re.compile(r"[01]?\d/[0-3]?\d")
+
+
 def find_date_text(text: str) -> str | None:
     found = _NEAR_DATE.search(text)
     return found.group(0) if found else None
 
 
 def read_date(text: str, zone: tzinfo, now: datetime) -> Timestamp | None:
+    if _MACHINE_STAMP.match(text):
+        # A <time datetime> value keeps its clock time and offset.
+        stamped = parse_date(text.strip(), zone, now)
+        if stamped is not None:
+            return stamped
     snippet = find_date_text(text)
     if snippet is None:
         return None
+    # Weekdays in brackets and separators between date and time are decoration: 4/20(月) 17:53, 20.04.2026 • 17:07.
+    snippet = _SEPARATOR.sub(" ", _BRACKETED_WEEKDAY.sub(" ", snippet))
+    if _MONTH_SLASH_DAY.fullmatch(snippet.split()[0]):
+        snippet = snippet.replace("/", "-", 1)
     return parse_date(snippet, zone, now)
 
 
