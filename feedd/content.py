@@ -41,7 +41,6 @@ _BOILERPLATE_LINE = re.compile(
 _WIDEN_LEVELS = 6
 _WIDEN_GAIN = 1.6
 _WIDEN_MIN_CHARS = 250
-_PUNCTUATION = re.compile(r"[，。；、！？,.;!?]")
 _LAZY_SRC = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url", "data-echo",
              "data-lazyload", "original", "file", "data-original-src")
 _PLACEHOLDER_SRC = re.compile(r"^data:|blank|spacer|loading|lazy|placeholder|grey\.gif|pixel", re.I)
@@ -62,23 +61,25 @@ def find_content_node(root: etree._Element, measures: dict[etree._Element, Measu
     candidates: dict[etree._Element, float] = {}
     prose: dict[etree._Element, int] = {}
     furniture: dict[etree._Element, bool] = {}
-    for node, sizes in measures.items():
-        if not isinstance(node.tag, str) or node.tag not in _PARAGRAPH_TAGS or sizes.text < 20:
+    for node in root.iter(*_PARAGRAPH_TAGS):
+        sizes = measures.get(node)
+        if sizes is None or sizes.text < 20:
             continue
         length = _paragraph_length(node, measures)
         if length < 20:
             continue
-        text = text_of(node) if length < 3000 else ""
-        points = 1 + len(_PUNCTUATION.findall(text)) + min(length / 100, 3)
+        punctuation = sizes.marks if length < 3000 else 0
+        points = 1 + punctuation + min(length / 100, 3)
         _credit_ancestors(node, points, candidates)
         if sizes.links < sizes.text * 0.3:
             _add_prose(node, length, prose, furniture)
     best: etree._Element | None = None
     best_score = 0.0
+    weights: dict[str, tuple[bool, bool]] = {}
     for node, points in candidates.items():
         sizes = measures.get(node, Measure())
         density = sizes.links / sizes.text if sizes.text else 1.0
-        score = points * (1 - density) * _class_weight(node)
+        score = points * (1 - density) * _class_weight(node, weights)
         if score > best_score:
             best, best_score = node, score
     if best is None:
@@ -160,16 +161,20 @@ def _furniture(marks: str) -> bool:
     return False
 
 
-def _class_weight(node: etree._Element) -> float:
+def _class_weight(node: etree._Element, known: dict[str, tuple[bool, bool]]) -> float:
+    """Weight of a block by its tag and class/id words; `known` remembers what each class/id string says."""
     marks = f"{node.get('class', '')} {node.get('id', '')}"
+    said = known.get(marks)
+    if said is None:
+        named = bool(marks.strip())
+        said = known[marks] = (named and bool(_POSITIVE.search(marks)), named and _furniture(marks))
     weight = 1.0
     if node.tag in ("article", "main"):
         weight *= 1.3
-    if marks.strip():
-        if _POSITIVE.search(marks):
-            weight *= 1.3
-        if _furniture(marks):
-            weight *= 0.4
+    if said[0]:
+        weight *= 1.3
+    if said[1]:
+        weight *= 0.4
     return weight
 
 

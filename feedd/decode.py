@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import logging
 import re
+from itertools import islice
 
 import charset_normalizer
 
@@ -49,9 +50,12 @@ def decode_html(body: bytes, content_type: str | None) -> str:
     if not body:
         return ""
     _refuse_binary(body)
-    candidates = _declared_candidates(body, content_type)
+    # Decoded once: the UTF-8 check below and the first candidate are usually the same decode.
+    ascii_only = body.isascii()
+    as_utf8 = None if ascii_only else _strict(body, "utf-8")
+    candidates = _declared_candidates(body, content_type, as_utf8 is not None)
     for encoding in candidates:
-        text = _strict(body, encoding)
+        text = as_utf8 if encoding == "utf-8" and not ascii_only else _strict(body, encoding)
         if text is not None:
             return _checked(text, encoding)
     for encoding in candidates:
@@ -76,7 +80,7 @@ def _normalise(label: str) -> str | None:
     return _SUPERSETS.get(name, _SUPERSETS.get(canonical, canonical))
 
 
-def _declared_candidates(body: bytes, content_type: str | None) -> list[str]:
+def _declared_candidates(body: bytes, content_type: str | None, valid_utf8: bool) -> list[str]:
     """Encodings to try in order: BOM, header, meta, then the two common web encodings."""
     found: list[str] = []
     for bom, encoding in _BOMS:
@@ -92,7 +96,7 @@ def _declared_candidates(body: bytes, content_type: str | None) -> list[str]:
         header_encoding = None
     # Bytes that are valid UTF-8 and not plain ASCII are UTF-8 whatever the labels say: other
     # charsets almost never form valid multi-byte UTF-8 sequences by chance.
-    if not found and not body.isascii() and _strict(body, "utf-8") is not None:
+    if not found and valid_utf8:
         found.append("utf-8")
     for declared in (header_encoding, meta_encoding, "utf-8"):
         if declared is not None and declared not in found:
@@ -136,15 +140,14 @@ def _refuse_binary(body: bytes) -> None:
         raise DecodeError("body is binary data (a file signature), not a page")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return
-    sample = body[:8192]
-    if sample.count(0) > len(sample) // 100:
+    if body.count(0, 0, 8192) > min(len(body), 8192) // 100:
         raise DecodeError("body is binary data (NUL bytes), not a page")
 
 
 def _checked(text: str, encoding: str) -> str:
     """Refuse double-encoded text: runs of odd characters that re-decode cleanly as UTF-8."""
     # A sample is enough: double encoding affects a whole page, not one paragraph.
-    runs = _NON_ASCII_RUN.findall(text[:60_000])[:_SAMPLED_RUNS]
+    runs = [match.group() for match in islice(_NON_ASCII_RUN.finditer(text, 0, 60_000), _SAMPLED_RUNS)]
     if not runs:
         return text
     repaired = sum(1 for run in runs if _is_misread_utf8(run))
