@@ -305,7 +305,7 @@ def _score(group: _Group, facts: _PageFacts) -> Candidate | None:
         return None
     links = list(tally.links)
     chrome, reasons = chrome_factor(group.container)
-    quality, more_reasons, doubtful = _quality(group.container, tally, facts)
+    quality, more_reasons, doubtful = _quality(group.items, tally, facts)
     reasons += more_reasons
     total = tally.total * _own_list_bonus(group.container, facts.title)
     # A hero story above a homepage's titled sections belongs to none of them.
@@ -371,7 +371,7 @@ def _lead_item(container: etree._Element, facts: _PageFacts, seen: set[str]) -> 
     return lead
 
 
-def _quality(container: etree._Element, tally: _Tally,
+def _quality(items: tuple[etree._Element, ...], tally: _Tally,
              facts: _PageFacts) -> tuple[float, tuple[str, ...], bool]:
     """How much a run of links looks like a list of headlines rather than a menu or an article's extras;
     with the reasons, and whether the page is rather an article that this run merely accompanies."""
@@ -383,9 +383,10 @@ def _quality(container: etree._Element, tally: _Tally,
     if tally.inline_ratio > 0.5:
         quality *= 0.05
         reasons += ("links inside running text",)
-    prose = facts.prose.outside(container)
+    # Prose between the items counts too: "read also" boxes set among an article's paragraphs.
+    prose = facts.prose.outside(*items)
     doubtful = False
-    own = text_units(text_of(container)) if prose >= ARTICLE_PROSE_UNITS else prose
+    own = sum(text_units(text_of(item)) for item in items) if prose >= ARTICLE_PROSE_UNITS else prose
     if prose >= ARTICLE_PROSE_UNITS and prose > own:
         # The page exists for the running text beside this list: an article with related links.
         quality *= 0.1

@@ -163,8 +163,8 @@ class Prose:
     below: dict[etree._Element, float]
     elements: frozenset[etree._Element]  # the elements that hold a chunk of prose themselves
 
-    def outside(self, container: etree._Element) -> float:
-        return self.total - self.below.get(container, 0.0)
+    def outside(self, *elements: etree._Element) -> float:
+        return self.total - sum(self.below.get(element, 0.0) for element in elements)
 
 
 def prose_map(root: etree._Element) -> Prose:
