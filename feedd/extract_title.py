@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -20,6 +21,8 @@ _SITE_WORDS = re.compile(
     r"daily|tribune|journal|reuters|herald|online|magazine|blog|press|media|tv|radio|gazette)", re.IGNORECASE)
 _KEY = re.compile(r"[\s\u3000\"'“”‘’「」《》·:：,，.。!！?？|｜_\-–—()（）\[\]【】]+")
 _MAX_TITLE = 200
+_UNRELATED = 0.3
+_PART_MIN = 12
 _WIDE = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
 _EDIT_MARK = re.compile(r"\s*\[(?:编辑|edit|编辑源代码)\]\s*$", re.IGNORECASE)
 
@@ -45,12 +48,15 @@ def choose_title(facts: PageFacts) -> TitleChoice:
     declared = _declared_titles(facts)
     reference = [facts.title_tag, *declared]
     headings = _headings(facts) if not facts.is_text_dump else []
+    exact = _declared_heading(headings, declared)
+    if exact is not None:
+        return exact
     for heading_text, element in headings:
         if _opens_any(heading_text, reference):
-            return TitleChoice(heading_text, element)
+            return _after_site_name(heading_text, element, headings, facts.title_tag)
     site_names = _site_names(facts)
     headline = _lone_headline(headings, site_names)
-    if headline is not None:
+    if headline is not None and not _confirmed_elsewhere(declared, headline.text, facts.title_tag):
         return headline
     for text in declared:
         cleaned = strip_site_suffix(text, facts)
@@ -63,6 +69,53 @@ def choose_title(facts: PageFacts) -> TitleChoice:
         cleaned = strip_site_suffix(facts.title_tag, facts)
         return TitleChoice(cleaned, _find_heading(headings, cleaned), weak=True)
     return _fallback(facts, headings)
+
+
+def _declared_heading(headings: list[tuple[str, etree._Element]], declared: list[str]) -> TitleChoice | None:
+    """A heading, or one element of a heading, that is exactly a declared title (og:title, JSON-LD
+    headline): a kicker or subtitle printed in the same heading ('Open Progress' + 'Why…') is cut."""
+    keys = {match_key(text) for text in declared} - {""}
+    if not keys:
+        return None
+    for text, element in headings:
+        if element.tag != "h1":
+            continue
+        for part in _parts(element):
+            if match_key(part) in keys and (len(match_key(part)) >= _PART_MIN or len(part) * 2 >= len(text)):
+                return TitleChoice(part, element)
+    return None
+
+
+def _parts(element: etree._Element) -> list[str]:
+    """The heading's own leading text and each child's text: kicker, headline, subtitle."""
+    parts = [normalise_space(element.text or "")]
+    parts.extend(normalise_space(text_of(child)) for child in element if isinstance(child.tag, str))
+    return [part for part in parts if part]
+
+
+def _after_site_name(text: str, element: etree._Element, headings: list[tuple[str, etree._Element]],
+                     title_tag: str) -> TitleChoice:
+    """A blog's <h1> is its name and its <title> reads 'Name » Post': a longer heading that is a
+    later part of the <title> is the post's headline."""
+    parts = [match_key(part) for part in _SEPARATORS.split(title_tag) if part.strip()]
+    key = match_key(text)
+    if len(parts) < 2 or parts[0] != key:
+        return TitleChoice(text, element)
+    for other_text, other in headings:
+        other_key = match_key(other_text)
+        if other_key in parts[1:] and len(other_key) > len(key):
+            return TitleChoice(other_text, other)
+    return TitleChoice(text, element)
+
+
+def _confirmed_elsewhere(declared: list[str], heading: str, title_tag: str) -> bool:
+    """A declared title that the <title> repeats, while the lone <h1> is unrelated to it (a screen
+    reader's site name, a section banner); an <h1> rewording the declared title is the headline."""
+    title_key, heading_key = match_key(title_tag), match_key(heading)
+    if heading_key in title_key:
+        return False
+    return any(len(key) >= 8 and key in title_key and SequenceMatcher(None, key, heading_key).ratio() < _UNRELATED
+               for key in map(match_key, declared))
 
 
 def _shown_verbatim(facts: PageFacts) -> TitleChoice | None:

@@ -69,3 +69,39 @@ def test_extract_title_reads_the_title_tag_as_the_page_shows_it(title_tag: str, 
     page = (f"<html><head><title>{title_tag}</title></head><body>{shown}"
             f"<div class='text'>{BODY}</div></body></html>")
     assert _extract(page) == expected
+
+
+ENGLISH_BODY = "<p>" + "The council met on Tuesday to agree the flood plan for the coming season. " * 8 + "</p>"
+
+
+@pytest.mark.parametrize(("head", "headings", "expected"), [
+    # a kicker printed in the same <h1> as the headline the metadata declares is cut off
+    ("<title>Open Progress - Why teams think better | Open Future</title>"
+     "<meta property='og:title' content='Why teams think better'>",
+     "<h1><span class='kicker'>Open Progress</span><span>Why teams think better</span></h1>",
+     "Why teams think better"),
+    # ... as is a subtitle
+    ("<title>Fish Cakes, Hot and Fresh</title><meta property='og:title' content='Fish Cakes, Hot and Fresh'>",
+     "<h1>Fish Cakes, Hot and Fresh <small>Welcome to the Flavor Capital of the North</small></h1>",
+     "Fish Cakes, Hot and Fresh"),
+    # a blog's <h1> is its name and its <title> reads 'Name » Post'
+    ("<title>Four Years Remaining » Blog Archive » Interning of Small Integers</title>",
+     "<h1>Four Years Remaining</h1><h2>Interning of Small Integers</h2>", "Interning of Small Integers"),
+    # ... but a headline-first <title> keeps its <h1>
+    ("<title>Council agrees the flood plan for the season | Metro</title>",
+     "<h1>Council agrees the flood plan for the season</h1><h2>Metro</h2>",
+     "Council agrees the flood plan for the season"),
+    # an <h1> unrelated to the declared title the <title> repeats is a banner, not the headline
+    ("<title>BKA - Pressemitteilungen 2022 - Messengerdienste sind kein rechtsfreier Raum</title>"
+     "<meta name='twitter:title' content='Messengerdienste sind kein rechtsfreier Raum'>",
+     "<h1 class='aural'>Bundeskriminalamt (BKA)</h1>", "Messengerdienste sind kein rechtsfreier Raum"),
+    # ... while an <h1> rewording it is the headline
+    ("<title>Jennifer Aniston on Leaving the Tags on Her Coat | People</title>"
+     "<meta property='og:title' content='Jennifer Aniston on Leaving the Tags on Her Coat'>",
+     "<h1>Jennifer Aniston on Leaving the Tags on Her Céline Coat: 'I Wore It Four Times'</h1>",
+     "Jennifer Aniston on Leaving the Tags on Her Céline Coat: 'I Wore It Four Times'"),
+])
+def test_extract_title_separates_the_headline_from_kickers_and_site_names(head: str, headings: str,
+                                                                           expected: str) -> None:
+    page = f"<html><head>{head}</head><body>{headings}<div class='text'>{ENGLISH_BODY}</div></body></html>"
+    assert extract_article(page, "https://www.example.com/a/1.html", zone=UTC, now=NOW).title == expected
