@@ -221,3 +221,91 @@ def test_discover_keeps_a_ranking_box_out_of_the_main_column() -> None:
               "</div></body></html>")
     links = discover_links(markup, "http://www.example.gov.cn/a/", zone=ZONE, now=NOW)
     assert [link.url.rsplit("/", 1)[1] for link in links] == [f"main{n}.html" for n in range(6)]
+
+
+def test_discover_titles_whole_card_links_by_their_headline_element() -> None:
+    """One link wrapping kicker, headline, summary and time (Ghost, tagesschau, Yahoo! JAPAN cards)."""
+    ghost = discover("ghost_index.html")
+    assert ghost[1].title == "Our pricing mistake"
+    german = discover("tagesschau_inland.html")
+    assert all("Uhr" not in link.title and "04.2026" not in link.title for link in german)
+    japanese = discover("yahoo_japan_topics.html")
+    assert all("4/20" not in link.title and "通信" not in link.title for link in japanese)
+
+
+def test_discover_reads_machine_stamps_and_local_date_formats_beside_links() -> None:
+    reuters = discover("reuters_wire.html")[0].published
+    assert reuters is not None and reuters.precision == "second"
+    assert reuters.moment == datetime(2026, 4, 20, 9, 0, tzinfo=ZoneInfo("UTC"))
+    german = discover("tagesschau_inland.html")[0].published
+    assert german is not None and german.isoformat() == "2026-04-20T18:00:00+08:00"
+    japanese = discover("yahoo_japan_topics.html")[0].published
+    assert japanese is not None and japanese.isoformat() == "2026-04-20T17:55:00+08:00"
+
+
+def test_discover_prefers_untitled_top_stories_over_a_homepages_titled_sections() -> None:
+    links = discover("bbc_homepage.html")
+    assert [link.url for link in links] == LABELS["bbc_homepage.html"]
+    assert links[0].url.endswith("world-europe-68000000")  # the lead promo, set before the grid
+
+
+def test_discover_joins_titled_sections_when_no_lead_block_stands_before_them() -> None:
+    assert {link.url for link in discover("news_homepage.html")} == set(LABELS["news_homepage.html"])
+
+
+def test_discover_prefers_the_list_the_page_is_named_after_and_that_a_pager_continues() -> None:
+    """A county 工作动态 list of short titles beats a side block of longer, dated policy titles."""
+    candidates = explain_candidates(read_page("county_work_news.html"), PAGES["county_work_news.html"]["base_url"],
+                                    zone=ZONE, now=NOW, limit=2)
+    assert [link.url for link in candidates[0].links] == LABELS["county_work_news.html"]
+    assert "zwgk" not in candidates[0].container and candidates[1].score < candidates[0].score
+
+
+def test_discover_keeps_item_variants_whose_generated_class_names_share_a_stem() -> None:
+    urls = [link.url for link in discover("ifeng_stream.html")]
+    assert urls == LABELS["ifeng_stream.html"]
+
+
+def test_discover_drops_rows_labelled_as_adverts_in_brackets() -> None:
+    urls = [link.url for link in discover("sina_roll.html")]
+    assert len(urls) == 60 and not any("/ad/" in url for url in urls)
+
+
+def test_discover_refuses_an_article_whose_paragraphs_carry_links() -> None:
+    paragraph = ('<p>The council said on Monday that the plan, first described in <a href="/2026/04/01/{n}-plan-'
+                 'first-draft-published">an earlier draft of the housing plan</a>, would go ahead after a vote.</p>')
+    body = "".join(paragraph.format(n=n) for n in range(8))
+    markup = f"<html><body><article><h1>Council backs housing plan</h1>{body}</article></body></html>"
+    with pytest.raises(DiscoverError, match="no credible list"):
+        discover_links(markup, "https://www.example-news.com/2026/04/20/council-backs-housing-plan", zone=ZONE, now=NOW)
+
+
+def test_discover_refuses_an_article_whose_json_ld_graph_names_page_author_and_publisher() -> None:
+    graph = ('{"@context":"https://schema.org","@graph":['
+             '{"@type":"NewsArticle","url":"https://www.example-news.com/a/council-backs-the-new-housing-plan",'
+             '"headline":"Council backs the new housing plan after a long night"},'
+             '{"@type":"Person","url":"https://www.example-news.com/authors/jane-reporter","name":"Jane Reporter of the city desk"},'
+             '{"@type":"Organization","url":"https://www.example-news.com/","name":"The Example News Company Ltd"}]}')
+    prose = "<p>" + "The council voted late on Monday to approve the plan. " * 12 + "</p>"
+    markup = f'<html><head><script type="application/ld+json">{graph}</script></head><body>{prose * 2}</body></html>'
+    with pytest.raises(DiscoverError, match="no credible list"):
+        discover_links(markup, "https://www.example-news.com/a/council-backs-the-new-housing-plan", zone=ZONE, now=NOW)
+
+
+@pytest.mark.parametrize(("corpus", "floor"), [("fundus", 0.85), ("mozilla-readability", 0.9)])
+def test_discover_refuses_most_western_article_pages_of_the_corpus(corpus: str, floor: float) -> None:
+    """Related-story boxes of German, French, Dutch... article pages are not a listing."""
+    if not (CORPUS / corpus).exists():
+        pytest.skip(f"{corpus} corpus not available")
+    records = [r for r in json.loads((CORPUS / corpus / "ground_truth.json").read_text(encoding="utf-8"))
+               if r.get("page_type") == "article"]
+    refused = 0
+    for record in records:
+        markup = (CORPUS / corpus / record["file"]).read_bytes().decode(record.get("encoding") or "utf-8", "replace")
+        url = record.get("url") or ""
+        try:
+            discover_links(markup, url if url.startswith("http") else "https://www.example.com/", zone=ZONE, now=NOW)
+        except DiscoverError:
+            refused += 1
+    assert len(records) >= 40
+    assert refused / len(records) >= floor, f"{refused}/{len(records)} refused"
