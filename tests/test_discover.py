@@ -284,7 +284,8 @@ def test_discover_refuses_an_article_whose_json_ld_graph_names_page_author_and_p
     graph = ('{"@context":"https://schema.org","@graph":['
              '{"@type":"NewsArticle","url":"https://www.example-news.com/a/council-backs-the-new-housing-plan",'
              '"headline":"Council backs the new housing plan after a long night"},'
-             '{"@type":"Person","url":"https://www.example-news.com/authors/jane-reporter","name":"Jane Reporter of the city desk"},'
+             '{"@type":"Person","url":"https://www.example-news.com/authors/jane-reporter",'
+             '"name":"Jane Reporter of the city desk"},'
              '{"@type":"Organization","url":"https://www.example-news.com/","name":"The Example News Company Ltd"}]}')
     prose = "<p>" + "The council voted late on Monday to approve the plan. " * 12 + "</p>"
     markup = f'<html><head><script type="application/ld+json">{graph}</script></head><body>{prose * 2}</body></html>'
