@@ -37,6 +37,8 @@ _POSITIVE = re.compile(
 _BOILERPLATE_LINE = re.compile(
     r"^\s*[\[【(（]?\s*(?:责任编辑|责编|编辑|纠错|分享到|打印|关闭窗口|扫一扫|返回顶部|相关(?:新闻|阅读|文章)|"
     r"版权(?:声明|所有)|阅读下一篇|上一篇|下一篇|点击(?:进入|查看)|推荐阅读|延伸阅读)", re.IGNORECASE)
+_DROPPED_TAGS = frozenset({"form", "input", "nav", "aside", "footer"})
+_LINE_TAGS = frozenset({"p", "div", "span", "h1", "h2", "h3", "strong", "font", "td"})
 # Climb at most this many levels, and only for this much more prose.
 _WIDEN_LEVELS = 6
 _WIDEN_GAIN = 1.6
@@ -61,6 +63,7 @@ def find_content_node(root: etree._Element, measures: dict[etree._Element, Measu
     candidates: dict[etree._Element, float] = {}
     prose: dict[etree._Element, int] = {}
     furniture: dict[etree._Element, bool] = {}
+    known: dict[str, tuple[bool, bool]] = {}
     for node in root.iter(*_PARAGRAPH_TAGS):
         sizes = measures.get(node)
         if sizes is None or sizes.text < 20:
@@ -72,14 +75,13 @@ def find_content_node(root: etree._Element, measures: dict[etree._Element, Measu
         points = 1 + punctuation + min(length / 100, 3)
         _credit_ancestors(node, points, candidates)
         if sizes.links < sizes.text * 0.3:
-            _add_prose(node, length, prose, furniture)
+            _add_prose(node, length, prose, furniture, known)
     best: etree._Element | None = None
     best_score = 0.0
-    weights: dict[str, tuple[bool, bool]] = {}
     for node, points in candidates.items():
         sizes = measures.get(node, Measure())
         density = sizes.links / sizes.text if sizes.text else 1.0
-        score = points * (1 - density) * _class_weight(node, weights)
+        score = points * (1 - density) * _class_weight(node, known)
         if score > best_score:
             best, best_score = node, score
     if best is None:
@@ -89,15 +91,15 @@ def find_content_node(root: etree._Element, measures: dict[etree._Element, Measu
 
 
 def _add_prose(node: etree._Element, length: int, prose: dict[etree._Element, int],
-               furniture: dict[etree._Element, bool]) -> None:
+               furniture: dict[etree._Element, bool], known: dict[str, tuple[bool, bool]]) -> None:
     """Credit a paragraph's length to every ancestor up to the first furniture block (comments,
     sidebars), so an ancestor's prose counts only the story-like text it holds."""
     ancestor: etree._Element | None = node
     while ancestor is not None:
         marked = furniture.get(ancestor)
         if marked is None:
-            marks = f"{ancestor.get('class', '')} {ancestor.get('id', '')}"
-            marked = furniture[ancestor] = bool(marks.strip()) and _furniture(marks) and not _POSITIVE.search(marks)
+            positive, negative = _marks_say(ancestor, known)
+            marked = furniture[ancestor] = negative and not positive
         if marked:
             return
         prose[ancestor] = prose.get(ancestor, 0) + length
@@ -161,19 +163,25 @@ def _furniture(marks: str) -> bool:
     return False
 
 
-def _class_weight(node: etree._Element, known: dict[str, tuple[bool, bool]]) -> float:
-    """Weight of a block by its tag and class/id words; `known` remembers what each class/id string says."""
+def _marks_say(node: etree._Element, known: dict[str, tuple[bool, bool]]) -> tuple[bool, bool]:
+    """Whether the node's class/id words name story content and whether they name furniture;
+    `known` remembers each class/id string, as a page repeats the same few many times."""
     marks = f"{node.get('class', '')} {node.get('id', '')}"
     said = known.get(marks)
     if said is None:
         named = bool(marks.strip())
         said = known[marks] = (named and bool(_POSITIVE.search(marks)), named and _furniture(marks))
+    return said
+
+
+def _class_weight(node: etree._Element, known: dict[str, tuple[bool, bool]]) -> float:
+    positive, negative = _marks_say(node, known)
     weight = 1.0
     if node.tag in ("article", "main"):
         weight *= 1.3
-    if said[0]:
+    if positive:
         weight *= 1.3
-    if said[1]:
+    if negative:
         weight *= 0.4
     return weight
 
@@ -227,35 +235,35 @@ def clean_content(node: etree._Element, measures: dict[etree._Element, Measure],
     editor lines, the repeated headline."""
     total = max(measures.get(node, Measure()).text, 1)
     doomed: list[etree._Element] = []
+    known: dict[str, tuple[bool, bool]] = {}
     for element in node.iterdescendants():
-        if not isinstance(element.tag, str):
+        tag = element.tag
+        if not isinstance(tag, str) or tag in INVISIBLE_TAGS or tag in _DROPPED_TAGS:
             doomed.append(element)
             continue
-        if element.tag in INVISIBLE_TAGS or element.tag in ("form", "input", "nav", "aside", "footer"):
-            doomed.append(element)
-            continue
-        if _is_boilerplate(element, measures, total, title):
+        sizes = measures.get(element)
+        if sizes is not None and _is_boilerplate(element, tag, sizes, total * 0.5, title, known):
             doomed.append(element)
     for element in doomed:
         _drop(element)
 
 
-def _is_boilerplate(element: etree._Element, measures: dict[etree._Element, Measure], total: int,
-                    title: str) -> bool:
-    sizes = measures.get(element)
-    if sizes is None:
-        return False
-    marks = f"{element.get('class', '')} {element.get('id', '')}"
-    if marks.strip() and _furniture(marks) and not _POSITIVE.search(marks) and sizes.text < total * 0.5:
+def _is_boilerplate(element: etree._Element, tag: str, sizes: Measure, minor: float, title: str,
+                    known: dict[str, tuple[bool, bool]]) -> bool:
+    """Furniture by name or by link density, or a short editor/share/headline line; never a block
+    holding `minor` (half the body's text) or more."""
+    positive, negative = _marks_say(element, known)
+    if negative and not positive and sizes.text < minor:
         return True
-    if (element.tag in ("ul", "ol", "div", "table", "section", "dl") and sizes.text > 0
-            and sizes.links / sizes.text > 0.6 and sizes.text < total * 0.5):
+    if (tag in ("ul", "ol", "div", "table", "section", "dl") and sizes.text > 0
+            and sizes.links / sizes.text > 0.6 and sizes.text < minor):
         return True
-    if element.tag in ("p", "div", "span", "h1", "h2", "h3", "strong", "font", "td") and sizes.text < 80:
+    # An element without visible text can match neither a boilerplate line nor the title.
+    if tag in _LINE_TAGS and 0 < sizes.text < 80:
         text = text_of(element).strip()
         if _BOILERPLATE_LINE.match(text):
             return True
-        if title and element.tag in ("h1", "h2", "h3") and text == title:
+        if title and tag in ("h1", "h2", "h3") and text == title:
             return True
     return False
 
