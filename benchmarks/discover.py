@@ -60,7 +60,7 @@ def run_feedd(html: str, base_url: str) -> list[str]:
 
 def gerapy_runner() -> Callable[[str, str], list[str]] | None:
     try:
-        from gerapy_auto_extractor import extract_list  # type: ignore[import-not-found]
+        from gerapy_auto_extractor import extract_list  # type: ignore[import-not-found,import-untyped,unused-ignore]
     except ImportError:
         return None
 
