@@ -305,7 +305,7 @@ def _score(group: _Group, facts: _PageFacts) -> Candidate | None:
         return None
     links = list(tally.links)
     chrome, reasons = chrome_factor(group.container)
-    quality, more_reasons, doubtful = _quality(group.items, tally, facts)
+    quality, more_reasons, doubtful = _quality(_with_summaries(group, facts.prose), tally, facts)
     reasons += more_reasons
     total = tally.total * _own_list_bonus(group.container, facts.title)
     # A hero story above a homepage's titled sections belongs to none of them.
@@ -369,6 +369,16 @@ def _lead_item(container: etree._Element, facts: _PageFacts, seen: set[str]) -> 
     if lead.url in seen or not url_looks_like_article(lead.url):
         return None
     return lead
+
+
+def _with_summaries(group: _Group, prose: Prose) -> tuple[etree._Element, ...]:
+    """The items plus the prose siblings between them when there is about one per item: the summaries of
+    a flat list (dt/dd, h2/p). Many paragraphs around a few items are an article's, not summaries."""
+    if group.container is not group.items[0].getparent():
+        return group.items
+    members = set(group.items)
+    between = [child for child in group.container if child not in members and prose.below.get(child, 0.0) > 0]
+    return group.items + tuple(between) if len(between) <= len(group.items) else group.items
 
 
 def _quality(items: tuple[etree._Element, ...], tally: _Tally,
