@@ -61,6 +61,8 @@ MIN_CREDIBLE_SCORE = 4.0
 CHROME_FLOOR_FOR_CREDIBILITY = 0.3
 MIN_MEAN_UNITS = 14.0
 ARTICLE_PROSE_UNITS = 500.0  # about 250 Chinese characters or 500 Latin letters of running text
+FOREIGN_SHARE = 0.8
+FOREIGN_TEXT_SHARE = 0.5
 PAGER_BONUS = 1.5
 PAGE_NAME_BONUS = 2.0
 
@@ -83,6 +85,7 @@ class _Anchor:
     url: str
     text: str
     units: float
+    offsite: bool
 
 
 @dataclass(frozen=True)
@@ -207,15 +210,15 @@ def _put_lead_block_first(root: etree._Element, scored: list[tuple[_Group, Candi
 
 def _anchors_below(root: etree._Element, base: str, site: str, page_url: str
                    ) -> dict[etree._Element, list[_Anchor]]:
-    """For every element, the usable same-site anchors inside it, in page order."""
+    """For every element, the usable anchors inside it, in page order (other sites' marked as such)."""
     below: dict[etree._Element, list[_Anchor]] = defaultdict(list)
     page = page_url.rstrip("/")
     for element in root.iter("a"):
         url = absolute_link(element.get("href"), base)
-        if url is None or not same_site(url, site) or url.rstrip("/") == page:
+        if url is None or url.rstrip("/") == page:
             continue
         text = anchor_title(element)
-        anchor = _Anchor(element, url, text, text_units(text))
+        anchor = _Anchor(element, url, text, text_units(text), not same_site(url, site))
         node: etree._Element | None = element
         while node is not None:
             below[node].append(anchor)
@@ -239,11 +242,16 @@ def _sibling_groups(root: etree._Element, below: dict[etree._Element, list[_Anch
         for children in by_tag.values():
             if len(children) < MIN_ITEMS:
                 continue
-            majority = Counter(signature(child) for child in children).most_common(1)[0][0]
+            counts = Counter(signature(child) for child in children)
+            majority = counts.most_common(1)[0][0]
             words = class_words(majority)
             items = tuple(child for child in children if _agrees(signature(child), words))
             if len(items) >= MIN_ITEMS:
                 yield _Group(parent, items, majority)
+            # Rows of two kinds (a title row, then a row of points and comments) make two runs.
+            for kind, count in counts.items():
+                if kind != majority and count >= MIN_ITEMS and class_words(kind):
+                    yield _Group(parent, tuple(child for child in children if signature(child) == kind), kind)
 
 
 def _agrees(child_signature: str, majority_words: set[str]) -> bool:
@@ -327,10 +335,13 @@ def _tally(group: _Group, facts: _PageFacts) -> _Tally | None:
     total = units_sum = 0.0
     short = inline = 0
     container_path = path_of(group.container)
-    for item in group.items:
+    headlines = [_headline(facts.below[item]) for item in group.items]
+    # Another site's links are ads or partners beside a site's own list; a list made mostly of them is
+    # the page's own (an aggregator, or a portal whose stories live on a sister domain).
+    foreign = _foreign_list(group.items, headlines)
+    for item, headline in zip(group.items, headlines, strict=True):
         anchors = facts.below[item]
-        headline = max(anchors, key=lambda a: a.units)
-        if headline.url in seen or looks_like_ad(item):
+        if headline.url in seen or (headline.offsite and not foreign) or looks_like_ad(item):
             continue
         seen.add(headline.url)
         published = read_date(text_beside(item, headline.text), facts.zone, facts.now)
@@ -345,6 +356,25 @@ def _tally(group: _Group, facts: _PageFacts) -> _Tally | None:
     count = len(links)
     return _Tally(tuple(links), total, units_sum / count, short / count, inline / count)
 
+
+
+def _foreign_list(items: tuple[etree._Element, ...], headlines: list[_Anchor]) -> bool:
+    """Nearly all headlines lead to other sites and make up most of their items' text: not a
+    reference list or a run of citations, whose links sit in longer text."""
+    if sum(headline.offsite for headline in headlines) < FOREIGN_SHARE * len(headlines):
+        return False
+    shares = [headline.units / max(text_units(text_of(item)), 1.0)
+              for item, headline in zip(items, headlines, strict=True)]
+    return sum(shares) / len(shares) >= FOREIGN_TEXT_SHARE
+
+
+def _headline(anchors: list[_Anchor]) -> _Anchor:
+    """The item's longest link text; the site's own headline first, unless another site's is twice as long
+    (an aggregator's title beside its on-site "from github.com" link)."""
+    longest = max(anchors, key=lambda anchor: anchor.units)
+    own = [anchor for anchor in anchors if not anchor.offsite and anchor.units >= HEADLINE_UNITS]
+    best_own = max(own, key=lambda anchor: anchor.units) if own else None
+    return best_own if best_own is not None and best_own.units * 2 >= longest.units else longest
 
 
 def _own_list_bonus(container: etree._Element, title: str) -> float:
@@ -366,7 +396,7 @@ def _lead_item(container: etree._Element, facts: _PageFacts, seen: set[str]) -> 
     if len(headlines) != 1:
         return None
     lead = next(iter(headlines.values()))
-    if lead.url in seen or not url_looks_like_article(lead.url):
+    if lead.url in seen or lead.offsite or not url_looks_like_article(lead.url):
         return None
     return lead
 
