@@ -17,16 +17,19 @@ from datetime import datetime, tzinfo
 from lxml import etree
 
 from feedd.discover_dom import (
+    HEADLINE_UNITS,
+    Anchor,
     absolute_link,
     anchor_title,
+    anchors_below,
     class_words,
     drop_invisible,
     effective_base,
+    headline_of,
     page_title,
     parse_document,
     path_of,
     registrable_domain,
-    same_site,
     shared_prefix_parts,
     signature,
     text_of,
@@ -38,6 +41,7 @@ from feedd.discover_signals import (
     block_heading,
     chrome_factor,
     followed_by_pager,
+    foreign_list,
     inside_running_text,
     looks_like_ad,
     names_the_page,
@@ -56,13 +60,10 @@ MAX_ANCHORS = 4000
 logger = logging.getLogger(__name__)
 
 MIN_ITEMS = 3
-HEADLINE_UNITS = 16  # a Chinese headline of 8+ characters, a western one of 16+ letters
 MIN_CREDIBLE_SCORE = 4.0
 CHROME_FLOOR_FOR_CREDIBILITY = 0.3
 MIN_MEAN_UNITS = 14.0
 ARTICLE_PROSE_UNITS = 500.0  # about 250 Chinese characters or 500 Latin letters of running text
-FOREIGN_SHARE = 0.8
-FOREIGN_TEXT_SHARE = 0.5
 PAGER_BONUS = 1.5
 PAGE_NAME_BONUS = 2.0
 
@@ -80,19 +81,10 @@ class Candidate:
 
 
 @dataclass(frozen=True)
-class _Anchor:
-    element: etree._Element
-    url: str
-    text: str
-    units: float
-    offsite: bool
-
-
-@dataclass(frozen=True)
 class _PageFacts:
     """What scoring needs to know about the whole page."""
 
-    below: dict[etree._Element, list[_Anchor]]
+    below: dict[etree._Element, list[Anchor]]
     prose: Prose
     zone: tzinfo
     now: datetime
@@ -180,7 +172,7 @@ def _selected_links(root: etree._Element, base: str, selector: Selector, zone: t
 def _rank(root: etree._Element, base: str, base_url: str, zone: tzinfo, now: datetime,
           title: str, prose: Prose) -> list[Candidate]:
     site = registrable_domain(base_url)
-    below = _anchors_below(root, base, site, base_url)
+    below = anchors_below(root, base, site, base_url)
     facts = _PageFacts(below, prose, zone, now, title)
     groups = list(_sibling_groups(root, below))
     groups.extend(_merged_groups(groups))
@@ -208,25 +200,7 @@ def _put_lead_block_first(root: etree._Element, scored: list[tuple[_Group, Candi
             return
 
 
-def _anchors_below(root: etree._Element, base: str, site: str, page_url: str
-                   ) -> dict[etree._Element, list[_Anchor]]:
-    """For every element, the usable anchors inside it, in page order (other sites' marked as such)."""
-    below: dict[etree._Element, list[_Anchor]] = defaultdict(list)
-    page = page_url.rstrip("/")
-    for element in root.iter("a"):
-        url = absolute_link(element.get("href"), base)
-        if url is None or url.rstrip("/") == page:
-            continue
-        text = anchor_title(element)
-        anchor = _Anchor(element, url, text, text_units(text), not same_site(url, site))
-        node: etree._Element | None = element
-        while node is not None:
-            below[node].append(anchor)
-            node = node.getparent()
-    return below
-
-
-def _sibling_groups(root: etree._Element, below: dict[etree._Element, list[_Anchor]]) -> Iterable[_Group]:
+def _sibling_groups(root: etree._Element, below: dict[etree._Element, list[Anchor]]) -> Iterable[_Group]:
     """Runs of children of one tag whose class words agree with the run's majority, each holding a link.
 
     Variants of one item (a photo item among text items) share most class words; a pager or an ad
@@ -335,10 +309,10 @@ def _tally(group: _Group, facts: _PageFacts) -> _Tally | None:
     total = units_sum = 0.0
     short = inline = 0
     container_path = path_of(group.container)
-    headlines = [_headline(facts.below[item]) for item in group.items]
+    headlines = [headline_of(facts.below[item]) for item in group.items]
     # Another site's links are ads or partners beside a site's own list; a list made mostly of them is
     # the page's own (an aggregator, or a portal whose stories live on a sister domain).
-    foreign = _foreign_list(group.items, headlines)
+    foreign = foreign_list(group.items, headlines)
     for item, headline in zip(group.items, headlines, strict=True):
         anchors = facts.below[item]
         if headline.url in seen or (headline.offsite and not foreign) or looks_like_ad(item):
@@ -358,25 +332,6 @@ def _tally(group: _Group, facts: _PageFacts) -> _Tally | None:
 
 
 
-def _foreign_list(items: tuple[etree._Element, ...], headlines: list[_Anchor]) -> bool:
-    """Nearly all headlines lead to other sites and make up most of their items' text: not a
-    reference list or a run of citations, whose links sit in longer text."""
-    if sum(headline.offsite for headline in headlines) < FOREIGN_SHARE * len(headlines):
-        return False
-    shares = [headline.units / max(text_units(text_of(item)), 1.0)
-              for item, headline in zip(items, headlines, strict=True)]
-    return sum(shares) / len(shares) >= FOREIGN_TEXT_SHARE
-
-
-def _headline(anchors: list[_Anchor]) -> _Anchor:
-    """The item's longest link text; the site's own headline first, unless another site's is twice as long
-    (an aggregator's title beside its on-site "from github.com" link)."""
-    longest = max(anchors, key=lambda anchor: anchor.units)
-    own = [anchor for anchor in anchors if not anchor.offsite and anchor.units >= HEADLINE_UNITS]
-    best_own = max(own, key=lambda anchor: anchor.units) if own else None
-    return best_own if best_own is not None and best_own.units * 2 >= longest.units else longest
-
-
 def _own_list_bonus(container: etree._Element, title: str) -> float:
     """The list a section page exists for is named by the page's title and goes on behind a pager."""
     bonus = PAGER_BONUS if followed_by_pager(container) else 1.0
@@ -385,7 +340,7 @@ def _own_list_bonus(container: etree._Element, title: str) -> float:
     return bonus
 
 
-def _lead_item(container: etree._Element, facts: _PageFacts, seen: set[str]) -> _Anchor | None:
+def _lead_item(container: etree._Element, facts: _PageFacts, seen: set[str]) -> Anchor | None:
     """A featured story set just before the list (a lead promo): one headline to an article page."""
     previous = container.getprevious()
     while previous is not None and not isinstance(previous.tag, str):
@@ -435,7 +390,7 @@ def _quality(items: tuple[etree._Element, ...], tally: _Tally,
     return quality, reasons, doubtful
 
 
-def _item_value(headline: _Anchor, anchors: list[_Anchor], dated: bool) -> float:
+def _item_value(headline: Anchor, anchors: list[Anchor], dated: bool) -> float:
     value = min(headline.units / 24.0, 2.5)
     if dated:
         value += 0.6

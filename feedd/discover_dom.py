@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from dataclasses import dataclass
 from itertools import islice
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -29,6 +31,7 @@ _DIGITS = re.compile(r"\d+")
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _CLASS_PART = re.compile(r"[-_]")
+HEADLINE_UNITS = 16  # a Chinese headline of 8+ characters, a western one of 16+ letters
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _HEADLINE_WORDS = frozenset({"title", "headline", "heading", "hed", "tit"})
 
@@ -199,3 +202,41 @@ def page_title(root: etree._Element) -> str:
     """The document's <title>, read before the head is dropped with the other invisible parts."""
     element = next(root.iter("title"), None)
     return text_of(element) if element is not None else ""
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A usable link: its element, absolute URL, headline text and weight, and whether it leaves the site."""
+
+    element: etree._Element
+    url: str
+    text: str
+    units: float
+    offsite: bool
+
+
+def anchors_below(root: etree._Element, base: str, site: str, page_url: str
+                   ) -> dict[etree._Element, list[Anchor]]:
+    """For every element, the usable anchors inside it, in page order (other sites' marked as such)."""
+    below: dict[etree._Element, list[Anchor]] = defaultdict(list)
+    page = page_url.rstrip("/")
+    for element in root.iter("a"):
+        url = absolute_link(element.get("href"), base)
+        if url is None or url.rstrip("/") == page:
+            continue
+        text = anchor_title(element)
+        anchor = Anchor(element, url, text, text_units(text), not same_site(url, site))
+        node: etree._Element | None = element
+        while node is not None:
+            below[node].append(anchor)
+            node = node.getparent()
+    return below
+
+
+def headline_of(anchors: list[Anchor]) -> Anchor:
+    """The item's longest link text; the site's own headline first, unless another site's is twice as long
+    (an aggregator's title beside its on-site "from github.com" link)."""
+    longest = max(anchors, key=lambda anchor: anchor.units)
+    own = [anchor for anchor in anchors if not anchor.offsite and anchor.units >= HEADLINE_UNITS]
+    best_own = max(own, key=lambda anchor: anchor.units) if own else None
+    return best_own if best_own is not None and best_own.units * 2 >= longest.units else longest

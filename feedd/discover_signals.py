@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from feedd.dates import parse_date
-from feedd.discover_dom import name_words, text_of, text_units
+from feedd.discover_dom import Anchor, name_words, text_of, text_units
 from feedd.models import Timestamp
 
 # A date or a long numeric id in the path is how portals and blogs name article pages.
@@ -66,6 +66,8 @@ _PAGER_WORDS = frozenset({"pager", "pagination", "paging", "pagenav", "pagebox",
 _PAGER_MAX_TEXT = 120
 _ANCESTOR_REACH = 6
 PROSE_CHUNK_UNITS = 40
+FOREIGN_SHARE = 0.8  # of a run's headlines leading off-site, for the run to be an off-site list
+FOREIGN_TEXT_SHARE = 0.5  # of their items' text that those headlines make up
 _INLINE_LEAD_UNITS = 12  # words before a link that make it part of a sentence
 
 
@@ -249,3 +251,13 @@ def text_beside(item: etree._Element, title: str) -> str:
             return stamp
     text = text_of(item)
     return text.replace(title, " ", 1) if title else text
+
+
+def foreign_list(items: tuple[etree._Element, ...], headlines: list[Anchor]) -> bool:
+    """Nearly all headlines lead to other sites and make up most of their items' text: not a
+    reference list or a run of citations, whose links sit in longer text."""
+    if sum(headline.offsite for headline in headlines) < FOREIGN_SHARE * len(headlines):
+        return False
+    shares = [headline.units / max(text_units(text_of(item)), 1.0)
+              for item, headline in zip(items, headlines, strict=True)]
+    return sum(shares) / len(shares) >= FOREIGN_TEXT_SHARE

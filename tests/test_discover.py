@@ -310,3 +310,21 @@ def test_discover_refuses_most_western_article_pages_of_the_corpus(corpus: str, 
             refused += 1
     assert len(records) >= 40
     assert refused / len(records) >= floor, f"{refused}/{len(records)} refused"
+
+
+def test_discover_keeps_a_list_whose_stories_live_on_a_sister_domain() -> None:
+    urls = [link.url for link in discover("sister_domain_section.html")]
+    assert urls == LABELS["sister_domain_section.html"]
+    assert all(url.startswith("http://www.xinhuanet.com/") for url in urls)
+
+
+def test_discover_takes_an_aggregators_offsite_titles_not_its_comment_links() -> None:
+    links = discover("aggregator_front.html")
+    assert [link.url for link in links] == LABELS["aggregator_front.html"]
+    assert not any("from?site" in link.url or "item?id" in link.url for link in links)
+
+
+@pytest.mark.parametrize("name", ["theory_dl_list.html", "flat_blog.html"])
+def test_discover_counts_summaries_between_flat_items_as_part_of_the_list(name: str) -> None:
+    """dt/dd and h2/p lists carry their summaries beside the links, not inside them: still a list."""
+    assert [link.url for link in discover(name)] == LABELS[name]
