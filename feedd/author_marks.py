@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 from lxml import etree
 
-from feedd.byline_text import clean_value
+from feedd.byline_text import clean_value, without_desk
 from feedd.extract_page import PageFacts, Segment, normalise_space, text_of
 
 _AUTHOR_MARK = re.compile(r"author(?!ity)|byline|writer|zuozhe|autor|auteur|reporter|writeby", re.IGNORECASE)
@@ -86,7 +86,8 @@ def coauthors_of(facts: PageFacts, segments: Sequence[Segment], name: str, wrapp
             continue
         node = _author_mark(segment.element, {})
         if node is not None and name in normalise_space(text_of(node)) and not _in_furniture(node, wrappers):
-            return ", ".join(_with_coauthors(facts, node, name, plausible))
+            holder = segment.element if segment.element is not node and _has_twin(node, segment.element) else node
+            return ", ".join(_with_coauthors(facts, holder, name, plausible))
     return name
 
 
@@ -107,12 +108,13 @@ def _author_mark(element: etree._Element, marked: dict[etree._Element, int]) -> 
 
 
 def _mark_kind(node: etree._Element) -> int:
-    attrib = node.attrib
-    if not attrib:
-        return _UNMARKED
-    if "author" in attrib.get("rel", "") or _AUTHOR_PROP.search(attrib.get("itemprop", "")):
+    get = node.get
+    rel, itemprop, name, ident = get("rel"), get("itemprop"), get("class"), get("id")
+    if (rel and "author" in rel) or (itemprop and _AUTHOR_PROP.search(itemprop)):
         return _SEMANTIC
-    return _NAMED if _AUTHOR_MARK.search(f"{attrib.get('class', '')} {attrib.get('id', '')}") else _UNMARKED
+    if (name and _AUTHOR_MARK.search(name)) or (ident and _AUTHOR_MARK.search(ident)):
+        return _NAMED
+    return _UNMARKED
 
 
 def _in_furniture(node: etree._Element, wrappers: frozenset[etree._Element]) -> bool:
@@ -161,4 +163,4 @@ def byline_name(text: str) -> str | None:
     by = _BY_WORD.search(text)
     value = text[by.end():] if by else _AUTHOR_WORD.sub("", text)
     value = _BYLINE_TAIL.split(value, maxsplit=1)[0]
-    return clean_value(value) or None
+    return clean_value(without_desk(value)) or None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from lxml import etree
 
@@ -19,6 +20,7 @@ from feedd.byline_text import (
     joined,
     plausible_byline,
     plausible_name,
+    without_desk,
 )
 from feedd.extract_page import PageFacts, Segment, json_ld_values, normalise_space
 
@@ -33,13 +35,19 @@ _CREDIT_BRACKETED = re.compile(r"[(（【\[]\s*" + _CREDIT_LEAD + _CJK_NAMES + r
 _POSTED_BY = re.compile(r"^\s*由\s*(?P<value>[^\s@]{2,12}?)\s*(?:张贴|發表|发表|发布|發佈)")
 # '观察者网专栏作者 王文': the name follows the last label.
 _INNER_LABEL = re.compile(r"(?:作者|记者|記者|通讯员)\s*")
-# '作者' needs a separator ('作者手记' is a heading); '文' must not end a word ('正文：', '原文：').
+# '作者' needs a separator ('作者手记' is a heading); '文' must not end a word ('正文：', '原文：');
+# 'By' and 'Von' lead a line ('Pulled By Her Hair' is a headline, 'Produced By …' a credit line).
+# The leading lookahead lets the regex engine skip to the labels' first characters.
 AUTHOR_LABEL = re.compile(
-    r"(?:(?<![制创工著])作\s*者\s*[:：|｜\s]|[记記]\s*者|撰\s*文|撰\s*稿|(?<![\u4e00-\u9fff])文\s*[/／|:：]"
-    r"|\bBy\b|\bVon\b|\bAutor(?:in)?\b|\bAuteur\s*:)\s*[:：]?\s*" + NAME_RUN)
+    r"(?=[作记記撰文BVA\s|·•])(?:(?<![制创工著])作\s*者\s*[:：|｜\s]|[记記]\s*者|撰\s*[文稿]|(?<![\u4e00-\u9fff])文\s*[/／|:：]"
+    r"|(?:^|(?<=[|·•]))\s*(?:By|Von)\b|\bAutor(?:in)?\b|\bAuteur\s*:)\s*[:：]?\s*" + NAME_RUN, re.MULTILINE)
 # '作者：中国国际经济交流中心世界经济研究部部长、研究员徐占忱': a job title runs into the name.
-_TITLED_NAME = re.compile(r"(?:研究员|部长|主任|教授|院长|所长|主编|博士|讲师|主席|书记|经理|总监|分析师|经济学家|"
-                          r"学者|专家|律师|医生|记者|作者)\s*(?P<value>[\u4e00-\u9fff·]{2,4})$")
+_JOB_TITLES = (r"(?:研究员|部长|主任|教授|院长|所长|主编|博士|讲师|主席|书记|经理|总监|分析师|经济学家|学者|专家|律师|"
+               r"医生|记者|作者)\s*")
+_TITLED_NAME = re.compile(_JOB_TITLES + r"(?P<value>[\u4e00-\u9fff·]{2,4})$")
+# '（本文来源：经济日报 作者：…研究部部长、研究员徐占忱）': the same inside a closing citation.
+_TITLED_CREDIT = re.compile(r"作者\s*[:：][^()（）\n]{0,80}?" + _JOB_TITLES
+                            + r"(?P<value>[\u4e00-\u9fff·]{2,4})\s*[)）]")
 _CREDIT_TAIL = re.compile(r"\s*(?:整合|整理|编译|报道|报导|報導|即時報導)$")
 # A desk before the writer: '上報快訊／范姜佳鈺'.
 _DESK_SLASH = re.compile(r"^[\u4e00-\u9fff]{3,8}[/／](?P<value>[\u4e00-\u9fff·]{2,4})$")
@@ -57,17 +65,31 @@ _SITE_SPLIT = re.compile(r"\s[-|–—_]\s|_")
 _LIST_MARK = re.compile(r"[,;、，]| and ")
 _KEY_NOISE = re.compile(r"[\W_]+|www|com$")
 _BODY_TAIL = 20
+_WORDS = re.compile(r"[\s,;/&、，]+")
 
 
-def find_author(facts: PageFacts, header: Sequence[Segment], body: Sequence[Segment], footer: Sequence[Segment],
-                others: tuple[str | None, ...]) -> str | None:
+@dataclass(frozen=True)
+class ArticleParts:
+    """The lines under the headline, the body's lines, the lines around its end, and the stretch
+    of the page that holds all three (marks beyond it belong to other articles)."""
+
+    header: Sequence[Segment]
+    body: Sequence[Segment]
+    footer: Sequence[Segment]
+    area: Sequence[Segment]
+
+
+def find_author(facts: PageFacts, parts: ArticleParts, others: tuple[str | None, ...]) -> str | None:
     """The byline's person; a value that is the editor, the source or an outlet's name is not."""
     def declarable(value: str) -> bool:
         return plausible_name(value) and value not in others and not is_outlet_name(value)
 
+    site = _site_keys(facts)
+
     def plausible(value: str) -> bool:
         return declarable(value) and plausible_byline(value)
 
+    header, body, footer = parts.header, parts.body, parts.footer
     credited = _credit_line([*header, *body[:3]], plausible)
     if credited:
         return credited
@@ -75,16 +97,20 @@ def find_author(facts: PageFacts, header: Sequence[Segment], body: Sequence[Segm
     labelled = first_labelled(AUTHOR_LABEL, [joined(header)], plausible=plausible)
     if labelled:
         return coauthors_of(facts, header, _named(labelled), article, plausible)
-    declared = [value for value in declared_authors(facts) if declarable(value)]
+    declared = [value for value in declared_authors(facts, site) if declarable(value)]
     marked = marked_text(header, _AUTHOR_CLASS)
     marked = _named(marked) if marked else None
-    if marked and plausible(marked) and not (declared and len(declared[0]) > len(marked)):
-        return marked
+    # A marked byline beats a declared author it extends ('Nils' → 'Nils Pickert') or a declared
+    # account handle ('oreilly_japan'), not a full name it does not mention (a photo credit in a
+    # box marked 'author').
+    if marked and plausible(marked) and not (declared and (len(declared[0]) > len(marked) or (
+            " " in declared[0] and not _shares_word(declared[0], marked)))):
+        return coauthors_of(facts, header, marked, article, plausible)
     if declared:
         # A CMS often declares only the first of several writers the byline names.
-        return declared[0] if "," in declared[0] else coauthors_of(facts, facts.segments, declared[0], article,
+        return declared[0] if "," in declared[0] else coauthors_of(facts, parts.area, declared[0], article,
                                                                    plausible)
-    return (marked_author(facts, facts.segments, article, plausible) or _signed(header)
+    return (marked_author(facts, parts.area, article, plausible) or _signed(header)
             or _credit_line([*body[-_BODY_TAIL:], *footer], plausible)
             or _footer_label(footer, plausible))
 
@@ -98,7 +124,7 @@ def _article_wrappers(header: Sequence[Segment], body: Sequence[Segment]) -> fro
 
 
 def _named(value: str) -> str:
-    value = _CREDIT_TAIL.sub("", value)
+    value = without_desk(_CREDIT_TAIL.sub("", value))
     for pattern in (_DESK_SLASH, _TITLED_NAME):
         found = pattern.search(value)
         if found:
@@ -120,7 +146,7 @@ def _credit_line(segments: Sequence[Segment], plausible: Callable[[str], bool]) 
             text = _PADDED_NAME.sub(r"\1\2", text)
             found = _CREDIT_START.match(text) or _POSTED_BY.match(text) or _CREDIT_BRACKETED.search(text)
         else:
-            found = _CREDIT_BRACKETED.search(text)
+            found = _CREDIT_BRACKETED.search(text) or (_TITLED_CREDIT.search(text) if "作者" in text else None)
         if found is None:
             continue
         value = _CREDIT_TAIL.sub("", clean_value(_INNER_LABEL.split(found.group("value"))[-1]))
@@ -138,10 +164,9 @@ def _signed(header: Sequence[Segment]) -> str | None:
     return None
 
 
-def declared_authors(facts: PageFacts) -> list[str]:
+def declared_authors(facts: PageFacts, site: list[str]) -> list[str]:
     """JSON-LD and meta authors; a CMS default that names the site itself is not a writer,
     unless JSON-LD declares it an Organization (agency bylines: 'BBC News')."""
-    site = _site_keys(facts)
     found: list[str] = []
     for value in json_ld_values(facts, "author"):
         items = value if isinstance(value, list) else [value]
@@ -165,6 +190,14 @@ def is_organization(item: object) -> bool:
 def _site_keys(facts: PageFacts) -> list[str]:
     names = [facts.meta.get("og:site_name", ""), _SITE_SPLIT.split(facts.title_tag)[-1]]
     return [key for key in (_key(name) for name in names) if len(key) >= 2]
+
+
+def _shares_word(one: str, other: str) -> bool:
+    return bool(set(_key_words(one)) & set(_key_words(other)))
+
+
+def _key_words(text: str) -> list[str]:
+    return [_key(word) for word in _WORDS.split(text) if _key(word)] or [_key(text)]
 
 
 def _names_site(name: str, site: list[str]) -> bool:

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from feedd.author_marks import marked_text
-from feedd.authors import COLLECTIVE, find_author, is_organization, json_ld_names
+from feedd.authors import COLLECTIVE, ArticleParts, find_author, is_organization, json_ld_names
 from feedd.byline_text import (
     CJK,
     KANA,
@@ -30,16 +30,16 @@ from feedd.extract_page import PageFacts, Segment, json_ld_values, meta_value, n
 __all__ = ["PLACEHOLDER_SOURCES", "Byline", "read_byline"]
 
 SOURCE_LABEL = re.compile(
-    r"(?P<label>稿件来源|本文来源|文章来源|新闻来源|信息来源|来源于|来源|來源|稿源|出处|來自|来自)"
+    r"(?=[稿本文新信来來出])(?P<label>稿件来源|本文来源|文章来源|新闻来源|信息来源|来源于|来源|來源|稿源|出处|來自|来自)"
     r"\s*[:：|｜]\s*[\[【(（]?\s*"
     + NAME_RUN)
 # '本文来源于<a>国家统计局</a>' carries no colon; the value must then be named like an outlet.
-_SOURCE_FROM = re.compile(r"(?:本文|文章|稿件)?来源于\s*" + NAME_RUN)
+_SOURCE_FROM = re.compile(r"(?=[本文稿来])(?:本文|文章|稿件)?来源于\s*" + NAME_RUN)
 # The end of a reprinted essay cites where it first ran: '——《北京之春》1998年3月号', '(摘自《…学刊》…)'.
 _CITATION = re.compile(r"(?:^|\n)\s*[(（]?\s*(?:——|—|--|摘自|选自|转自|转载自|原载于?|刊于|载于|录自)\s*"
                        r"《(?P<value>[^》\n]{2,30})》")
 EDITOR_LABEL = re.compile(
-    r"(?:责任编辑|責任編輯|责编|值班编辑|编辑|編輯|选稿|Editor)\s*[:：]\s*"
+    r"(?=[责責值编編选E])(?:责任编辑|責任編輯|责编|值班编辑|编辑|編輯|选稿|Editor)\s*[:：]\s*"
     r"(?P<value>[^\s:：|｜,，;；。()（）【】\[\]<>]{1,30}(?:[ 、,，][A-Za-z]{1,3}\d{2,6}(?![\w]))?"
     r"(?:[、,，][^\s:：|｜,，;；。()（）【】\[\]<>]{2,12}(?:\s[A-Za-z]{1,3}\d{2,6})?)*)")
 _CREDIT_BEFORE = re.compile(r"(图片|图|照片|视频|素材|摄影|[(（])\s*$")
@@ -52,6 +52,8 @@ _WORD = re.compile(r"\w")
 _PROFILE_LINK = re.compile(r"/(?:c/)?user/|/u/\d|/people/|/profile/|/author/|/home/\d|mp\.|/account/")
 _SEPARATORS = re.compile(r"[|｜·•/／]|来源|來源|原创[:：]?")
 _FOOTER_OVERLAP = 8
+# Bylines sit within a few lines of the headline or the body; beyond lie other articles' writers.
+_AREA_MARGIN = 25
 
 
 @dataclass(frozen=True)
@@ -66,13 +68,12 @@ def read_byline(facts: PageFacts, header: Sequence[Segment], footer: Sequence[Se
     """Source, author and editor from the header byline, marked elements, meta tags and the footer;
     `opening` is the body's first lines, where a wire dateline ('新华社北京5月20日电') names the source,
     and `body` all of the body's lines (read from the page when not given)."""
-    if body is None:
-        body = _body(facts, opening, footer)
-    editor = first_labelled(EDITOR_LABEL, _texts(header, footer, facts.segments))
-    source = _source(facts, header, footer, opening)
+    parts = _article_parts(facts, header, footer, opening, body)
+    editor = first_labelled(EDITOR_LABEL, _texts(header, footer, parts.area))
+    source = _source(facts, parts, opening)
     # Chinese bylines keep 来源 and 作者 apart; elsewhere an agency byline is the author too.
     outlet = source if source and CJK.search(source) and not KANA.search(source) else None
-    author = find_author(facts, header, body, footer, (editor, outlet))
+    author = find_author(facts, parts, (editor, outlet))
     if author is None:
         # A self-media account printed beside the time writes the piece (toutiao's '中国网').
         beside = _beside_dateline(header)
@@ -86,24 +87,33 @@ def _texts(*regions: Sequence[Segment]) -> Iterator[str]:
         yield joined(region)
 
 
-def _body(facts: PageFacts, opening: Sequence[Segment], footer: Sequence[Segment]) -> Sequence[Segment]:
-    """The body's lines: from the first line of `opening` to where `footer` leaves the body
-    (extract.py starts the footer eight lines before the body's last)."""
-    if not opening:
-        return ()
-    first = _index(facts.segments, opening[0])
-    footer_start = _index(facts.segments, footer[0]) if footer else None
-    if first is None or footer_start is None:
-        return opening
-    return facts.segments[first: footer_start + _FOOTER_OVERLAP + 1]
+def _article_parts(facts: PageFacts, header: Sequence[Segment], footer: Sequence[Segment],
+                   opening: Sequence[Segment], body: Sequence[Segment] | None) -> ArticleParts:
+    """Where the body runs (from the first line of `opening` to where `footer` leaves it: extract.py
+    starts the footer eight lines before the body's last) and the article's own stretch of the page,
+    from a little above the headline's byline to a little below the footer."""
+    segments = facts.segments
+    identities = list(map(id, segments))
+
+    def position(part: Sequence[Segment]) -> int | None:
+        # The parts are runs of consecutive lines: where the first stands tells where all stand.
+        return identities.index(id(part[0])) if part and id(part[0]) in identities else None
+
+    header_at, first, footer_at = position(header), position(opening), position(footer)
+    last = footer_at + len(footer) - 1 if footer_at is not None else None
+    if body is None:
+        body = segments[first: footer_at + _FOOTER_OVERLAP + 1] if first is not None and footer_at is not None \
+            else opening
+    starts = [index for index in (header_at, first) if index is not None]
+    stops = [index for index in (last, first) if index is not None]
+    if not starts or not stops:
+        return ArticleParts(header, body, footer, segments)
+    return ArticleParts(header, body, footer,
+                        segments[max(0, min(starts) - _AREA_MARGIN): max(stops) + _AREA_MARGIN])
 
 
-def _index(segments: Sequence[Segment], wanted: Segment) -> int | None:
-    return next((index for index, segment in enumerate(segments) if segment is wanted), None)
-
-
-def _source(facts: PageFacts, header: Sequence[Segment], footer: Sequence[Segment],
-            opening: Sequence[Segment]) -> str | None:
+def _source(facts: PageFacts, parts: ArticleParts, opening: Sequence[Segment]) -> str | None:
+    header, footer = parts.header, parts.footer
     for region in (header, footer):
         found = _labelled_source(joined(region))
         if found:
@@ -127,7 +137,7 @@ def _source(facts: PageFacts, header: Sequence[Segment], footer: Sequence[Segmen
         wire = _WIRE_DATELINE.match(segment.text)
         if wire and usable_source(wire.group("value")):
             return wire.group("value")
-    anywhere = _labelled_source(joined(segment for segment in facts.segments if segment.element.tag != "a"))
+    anywhere = _labelled_source(joined([segment for segment in parts.area if segment.element.tag != "a"]))
     return anywhere if anywhere and looks_like_outlet(anywhere) else None
 
 

@@ -31,8 +31,10 @@ _OUTLET = re.compile(
     r"政府|发布|头条|财经|之声|之春|季刊|学报|中文站|Times|News|Post|Daily|Journal|Reuters|Press|Herald|Agency)$")
 _DATE_LIKE = re.compile(r"\d{3}|\d\s*[年月日]|[:：]")
 _NOT_A_NAME = re.compile(
-    r"^(?:posted|published|publicado|publié|veröffentlicht|follow|author|autor|no author|unknown|admin|share|"
-    r"简介|博客|更多|查看|关注|相关|手记)\b|@|[。，！？!?]|\d{1,2}[:.]\d{2}|^(?:on|am|el|le)$|^foto\b"
+    r"^(?:posted|published|publicado|publié|veröffentlicht|follow|author|autor|no author|unknown|admin|share)\b"
+    r"|^(?:简介|博客|更多|查看|关注|相关|手记|我来说两句|当前位置|您的位置|您现在的位置|首页|返回)"
+    r"|@|[。，！？!?■□●○◆◇★☆▲△▼▽※→]|\d{1,2}[:.]\d{2}"
+    r"|^(?:on|am|el|le)$|^foto\b"
     # A month alone is what is left of a date line ('juillet 2020').
     r"|^(?:january|february|march|april|may|june|july|august|september|october|november|december|janvier|"
     r"février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|januar|februar|märz|juni|juli|"
@@ -59,6 +61,12 @@ def joined(segments: Iterable[Segment]) -> str:
 def clean_value(value: str) -> str:
     text = _STOP.sub("", value) if value else value
     return normalise_space(text.strip(_STRIP))
+
+
+def without_desk(value: str) -> str:
+    """'David Straub, MDR THÜRINGEN' → 'David Straub': a capitalised desk after the writer's name."""
+    name, comma, desk = value.rpartition(",")
+    return name if comma and desk.strip().isupper() and not name.isupper() else value
 
 
 def followed_by_label(text: str, match: re.Match[str]) -> bool:

@@ -220,3 +220,36 @@ def test_byline_reads_a_blog_post_signed_at_its_foot() -> None:
 
 def test_byline_reads_a_translator_credit_closing_a_paragraph_well_before_the_body_ends() -> None:
     assert corpus_article("mozilla-readability", "qq.html").author == "林靖东"
+
+
+def test_byline_reads_every_writer_of_a_labelled_byline_split_over_elements() -> None:
+    byline = "<div class='byline'>By <strong>Dana A. Ford,</strong> <strong>Chien-Ming Wang</strong> and " \
+             "<strong>Tom Watkins</strong>, CNN</div>"
+    assert inline_article(f"<h1>标题</h1>{byline}{STORY}").author == "Dana A. Ford, Chien-Ming Wang, Tom Watkins"
+
+
+def test_byline_prefers_a_declared_writer_to_a_photo_credit_in_a_box_marked_author() -> None:
+    head = '<meta name="author" content="Alberto Órfão">'
+    article = inline_article(f"<h1>Title</h1><div class='author-photo'>EFE/ J.J. Guillén</div>{STORY}", head)
+    assert article.author == "Alberto Órfão"
+
+
+def test_byline_does_not_read_by_inside_a_headline_or_a_credit_line_as_a_label() -> None:
+    article = inline_article(f"<h1>Title</h1><div>Dragged By Her Hair</div>{STORY}"
+                             "<p>Produced By 大汉网络 大汉版通发布系统</p>")
+    assert article.author is None
+
+
+def test_byline_drops_a_capitalised_desk_after_the_writer() -> None:
+    article = inline_article(f"<h1>Title</h1><p class='author'>David Straub, MDR THÜRINGEN</p>{STORY}")
+    assert article.author == "David Straub"
+
+
+def test_byline_reads_the_writer_behind_a_job_title_in_a_closing_citation() -> None:
+    name = "e751800204690e100c8e8802128e886fbd6bf7360903dedc419a69246be2cb6a.html"
+    assert corpus_article("magic-html-benchmark", name).author == "徐占忱"
+
+
+def test_byline_skips_breadcrumbs_and_bullets_in_boxes_marked_author() -> None:
+    box = "<div class='author'><p><strong>当前位置 :</strong></p></div><div class='author'>■该 ■ 我来说两句</div>"
+    assert inline_article(f"<h1>标题</h1>{box}<div>2024-05-13 06:15</div>{STORY}").author is None
