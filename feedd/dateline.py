@@ -45,6 +45,8 @@ _LINKED_DATE_REACH = 6
 _HEADER_SEGMENTS = 40
 _HEADER_CHARS = 1500
 _LABEL_ALONE = 20
+_INTO_BODY = 3
+_ENDS_WITH_DATE = re.compile(r"(?:(?:19|20)\d{2}|\d{1,2}:\d{2}(?::\d{2})?|日)\W{0,3}$")
 
 
 def dateline(segments: Sequence[Segment], title_index: int | None, content_start: int | None,
@@ -54,6 +56,11 @@ def dateline(segments: Sequence[Segment], title_index: int | None, content_start
     Dates that print their year are tried first: a year-less or relative one ('4月20日', '昨天')
     is accepted only in the byline right below the headline."""
     header = _header_window(segments, title_index) if title_index is not None else []
+    if content_start is not None and title_index is not None and content_start > title_index:
+        # Inside the story only a line ending with its date ('Wiesbaden, 11. November 2021') is a
+        # dateline; a date in a sentence ('Le 6 août 2019, le député…') is not.
+        reach = content_start + _INTO_BODY - title_index - 1
+        header = header[:reach] + [segment for segment in header[reach:] if _ENDS_WITH_DATE.search(segment.text)]
     above_body: list[Segment] = []
     if content_start is not None:
         above_body = list(reversed(segments[max(0, content_start - _ABOVE_BODY): content_start + 2]))
@@ -180,11 +187,18 @@ def _pieced_date(window: Sequence[Segment], position: int, zone: tzinfo, now: da
 
 def _same_day_with_clock(window: Sequence[Segment], position: int, found: Timestamp, zone: tzinfo, now: datetime,
                          reader: Callable[[str, tzinfo, datetime], Timestamp | None]) -> Timestamp | None:
-    """The same day printed with its time a few lines on (a caption's date, then the byline's)."""
-    for segment in window[position + 2: position + 2 + _CLOCK_REACH]:
+    """The same day printed with its time a few lines on (a caption's date, then the byline's), or
+    that time alone ('October 11, 2022', 'October 11, 2022', '15:11')."""
+    for step, segment in enumerate(window[position + 2: position + 2 + _CLOCK_REACH]):
         if len(segment.text) > 80 or not _CLOCK.search(segment.text) or is_decoy(segment.text):
             continue
-        later = reader(segment.text, zone, now)
+        text = segment.text
+        if _CLOCK.fullmatch(text):
+            # A lone clock further on, or a zero one, is a video's running time.
+            if step or text.lstrip("0:") == "":
+                continue
+            text = f"{window[position].text} {text}"
+        later = reader(text, zone, now)
         if later is not None and later.precision != "day" and later.day == found.day:
             return later
     return None

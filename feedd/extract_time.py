@@ -22,13 +22,15 @@ PUBLISHED_META = (
     "publish-date",
     "publishtime", "publish_time", "pubtime", "publication_date", "datepublished", "dc.date.issued",
     "dcterms.issued", "dc.date.created", "dcterms.created", "dc.date", "dcterms.date", "sailthru.date",
-    "parsely-pub-date", "article.published", "weibo:article:create_at", "originalpublicationdate",
-    "date", "created", "dc.created",
+    "parsely-pub-date", "article.published", "weibo:article:create_at", "weibo: article:create_at",
+    "originalpublicationdate", "date", "created", "dc.created",
 )
+# A publish-time variable ('publishTime = 1581517074', '"datePublished": "…"') or a date printer
+# called with a literal ('showDate("2020/04/17 01:43:09")').
 _SCRIPT_TIME = re.compile(
-    r"\b(?:ct|publish_time|publishTime|pubtime|pubTime|pubDate|publish_date|datePublished|create_time)"
-    r"[\"']?\s*[=:]\s*[\"']?(?P<value>\d{10}(?!\d)|"
-    r"\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?(?:[+-]\d{2}:?\d{2}|Z)?)")
+    r"(?:\b(?:ct|publish_time|publishTime|pubtime|pubTime|pubDate|publish_date|datePublished|create_time)"
+    r"[\"']?\s*[=:]\s*[\"']?|\b\w*[Dd]ate\(\s*[\"'])(?P<value>\d{10}(?!\d)|"
+    r"\d{4}[-/]\d{1,2}[-/]\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?(?:[+-]\d{2}:?\d{2}|Z)?)")
 _URL_DATE = (
     re.compile(r"/(?P<y>(?:19|20)\d{2})[-_/]?(?P<m>[01]\d)[-_/](?P<d>[0-3]\d)(?:/|\b)"),
     re.compile(r"/(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)(?:/|_|\b)"),
@@ -36,6 +38,7 @@ _URL_DATE = (
     re.compile(r"/(?P<y>(?:19|20)\d{2})/(?P<m>[01]\d)(?P<d>[0-3]\d)/"),
     re.compile(r"/(?P<y>(?:19|20)\d{2})/(?P<m>[a-z]{3,9})/(?P<d>[0-3]?\d)/", re.IGNORECASE),
 )
+_META_WITNESSES = 3
 _MODIFIED_META = ("article:modified_time", "og:updated_time", "datemodified", "dcterms.modified", "last-modified",
                   "modified")
 
@@ -43,13 +46,13 @@ _MODIFIED_META = ("article:modified_time", "og:updated_time", "datemodified", "d
 def find_published(facts: PageFacts, title_index: int | None, content_start: int | None, zone: tzinfo,
                    now: datetime) -> Timestamp | None:
     """The best-supported published time, or None when the page shows nothing credible."""
-    declared = [found for found in (_from_json_ld(facts, zone, now), _from_meta(facts, zone, now),
+    declared = [found for found in (_from_json_ld(facts, zone, now), *_from_meta(facts, zone, now),
                                     _from_time_element(facts, zone, now)) if found is not None]
     shown = dateline(facts.segments, title_index, content_start, zone, now)
     if not declared:
         found = (shown or _from_scripts(facts, zone, now) or _relative(facts, title_index, zone, now)
                  or date_in_url(facts.url, zone, now) or lone_timestamp(facts.segments, zone, now)
-                 or _modified(facts, zone, now))
+                 or _modified(facts, zone, now) or date_in_url(meta_value(facts, "og:image") or "", zone, now))
     else:
         found = _weigh(_outvoted(declared, shown), shown, facts.raw)
     if found is not None and found.precision == "day":
@@ -75,7 +78,7 @@ def _outvoted(declared: list[Timestamp], shown: Timestamp | None) -> list[Timest
     visible dateline) agrees with, when nothing agrees with the first: a stale JSON-LD block against
     the meta tag and the page's own dateline."""
     # A dateline read off a declared <time> element's own stamp is that element again, not a new witness.
-    independent = shown is not None and shown not in declared
+    independent = shown is not None and all(shown.moment != other.moment for other in declared)
     witnesses = [*declared[1:], *([shown] if shown is not None and independent else [])]
     if len(witnesses) < 2 or any(_agree(declared[0], witness) for witness in witnesses):
         return declared
@@ -88,15 +91,29 @@ def _outvoted(declared: list[Timestamp], shown: Timestamp | None) -> list[Timest
 def _agree(one: Timestamp, other: Timestamp) -> bool:
     if one.precision == "day" or other.precision == "day":
         return one.day == other.day
-    return abs(one.moment - other.moment) < timedelta(minutes=2)
+    if one.moment.utcoffset() != other.moment.utcoffset() and not (one.moment.utcoffset() and other.moment.utcoffset()):
+        # A wall clock read as UTC (no zone configured) agrees with the same wall clock in any offset.
+        return abs(one.moment.replace(tzinfo=None) - other.moment.replace(tzinfo=None)) < timedelta(minutes=1)
+    return abs(one.moment - other.moment) < timedelta(minutes=1)
 
 
 def _same_day_clock(found: Timestamp, facts: PageFacts, zone: tzinfo, now: datetime) -> Timestamp | None:
     """The same day with its time from a publish-time variable in a script or a labelled line
     elsewhere on the page ('发布于：2015-11-05 11:34' under a post dated '2015-11-05')."""
-    for candidate in (_from_scripts(facts, zone, now), labelled_clock(facts.segments, found, zone, now)):
+    for candidate in (_script_clock(facts, found, zone, now), labelled_clock(facts.segments, found, zone, now)):
         if candidate is not None and candidate.precision != "day" and candidate.day == found.day:
             return candidate
+    return None
+
+
+def _script_clock(facts: PageFacts, found: Timestamp, zone: tzinfo, now: datetime) -> Timestamp | None:
+    # Only scripts that print the day are searched: a plain substring test before any regex.
+    day = found.day.isoformat()
+    for script in facts.scripts:
+        if day in script:
+            match = _SCRIPT_TIME.search(script)
+            if match is not None:
+                return parse_date(match.group("value"), zone, now)
     return None
 
 
@@ -215,14 +232,17 @@ def _from_json_ld(facts: PageFacts, zone: tzinfo, now: datetime) -> Timestamp | 
     return None
 
 
-def _from_meta(facts: PageFacts, zone: tzinfo, now: datetime) -> Timestamp | None:
+def _from_meta(facts: PageFacts, zone: tzinfo, now: datetime) -> list[Timestamp]:
+    """The distinct times publication meta tags give, most trusted key first (at most a few)."""
+    found: list[Timestamp] = []
     for key in PUBLISHED_META:
         value = meta_value(facts, key)
-        if value:
-            found = parse_date(value, zone, now)
-            if found is not None:
-                return found
-    return None
+        reading = parse_date(value, zone, now) if value else None
+        if reading is not None and reading not in found:
+            found.append(reading)
+            if len(found) == _META_WITNESSES:
+                break
+    return found
 
 
 def _from_time_element(facts: PageFacts, zone: tzinfo, now: datetime) -> Timestamp | None:
@@ -234,6 +254,9 @@ def _from_time_element(facts: PageFacts, zone: tzinfo, now: datetime) -> Timesta
         found = parse_date(value, zone, now)
         if found is None:
             continue
+        if "T00:00:00" in value:
+            # A day stored as a datetime: the page gave no time.
+            found = Timestamp(found.moment, "day")
         marks = " ".join(filter(None, (element.get("itemprop"), element.get("class"), element.get("pubdate"))))
         if element.get("pubdate") is not None or re.search(r"publish|datePublished|pubdate", marks, re.I):
             return found

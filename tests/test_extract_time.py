@@ -183,6 +183,20 @@ WITNESSES = [
     # ... or from a labelled line of the same day further down the page
     ("", "<span>2015-11-05</span>" + "<p>正文段落。</p>" * 30 + "<span>发布于：2015-11-05 11:34</span>",
      "2015-11-05T11:34:00+08:00"),
+    # meta tags disagreeing by a minute: the one the visible dateline confirms
+    ('<meta property="article:published_time" content="2018-12-28T19:56:29+08:00">'
+     '<meta name="weibo: article:create_at" content="2018-12-28 19:55:10">', "<span>2018年12月28日 19:55</span>",
+     "2018-12-28T19:55:10+08:00"),
+    # a day repeated and then its time alone: the time joins the day
+    ("", "<span>2022年10月11日</span><span>2022年10月11日</span><span>15:11</span>", "2022-10-11T15:11:00+08:00"),
+    # ... but a zero clock is a video's running time, and a <time> at midnight gave only a day
+    ('<meta name="datePublished" content="2024-11-29T12:31:54+08:00">',
+     "<time datetime='2024-11-29T00:00:00+08:00'>29.11.2024</time><span>x</span><span>0:00</span>",
+     "2024-11-29T12:31:54+08:00"),
+    # a date printer called in a script beside the headline
+    ("", "<td><script>showDate(\"2020/04/17 01:43:09\")</script></td>", "2020-04-17T01:43:09+08:00"),
+    # the share image's path as the very last resort
+    ('<meta property="og:image" content="https://www.example.cn/files/2016/05/04/cover.png">', "", "2016-05-04"),
     # nothing says when it was published: the last change is better than no date
     ('<meta property="article:modified_time" content="2019-06-13T10:00:00+08:00">', "", "2019-06-13T10:00:00+08:00"),
     ("", "<p>BeginnersGuide/Download (last edited 2019-11-10 13:28:18 by SomeUser)</p>", "2019-11-10T13:28:18+08:00"),
@@ -194,3 +208,15 @@ def test_extract_time_weighs_every_witness_on_the_page(head: str, byline: str, e
     article = extract_article(_page(head, byline), "https://www.example.cn/a/1.html", zone=SHANGHAI, now=NOW)
     assert article.published is not None
     assert article.published.isoformat() == expected
+
+
+def test_extract_time_skips_dates_in_the_storys_sentences_for_the_line_above_the_headline() -> None:
+    story = "".join(f"<p>Le député numéro {index} a été entendu par les juges cette semaine-là.</p>"
+                    for index in range(6))
+    page = ("<html><head><title>Deux ans et demi en Macronie</title></head><body><span>30 septembre 2018</span>"
+            "<h2>Deux ans et demi en Macronie</h2><div class='content'>" + story
+            + "<p>Le 6 août 2019, le député</p><p>" + "a été mis en examen pour abus de confiance. " * 12
+            + "</p></div></body></html>")
+    article = extract_article(page, "https://www.example.fr/a/1.html", zone=ZoneInfo("Europe/Paris"), now=NOW)
+    assert article.published is not None
+    assert article.published.isoformat() == "2018-09-30"
