@@ -234,9 +234,11 @@ def anchors_below(root: etree._Element, base: str, site: str, page_url: str
 
 
 def headline_of(anchors: list[Anchor]) -> Anchor:
-    """The item's longest link text; the site's own headline first, unless another site's is twice as long
-    (an aggregator's title beside its on-site "from github.com" link)."""
+    """The item's headline: its first headline-long link unless a later one is twice as long (a kicker
+    before the title), so a row's document wins over the longer "《…》解读" link after it; the site's
+    own links before another site's, unless those are twice as long (an aggregator's titles)."""
     longest = max(anchors, key=lambda anchor: anchor.units)
     own = [anchor for anchor in anchors if not anchor.offsite and anchor.units >= HEADLINE_UNITS]
-    best_own = max(own, key=lambda anchor: anchor.units) if own else None
-    return best_own if best_own is not None and best_own.units * 2 >= longest.units else longest
+    pool = own if own and max(anchor.units for anchor in own) * 2 >= longest.units else anchors
+    widest = max(anchor.units for anchor in pool)
+    return next(anchor for anchor in pool if anchor.units * 2 >= widest)

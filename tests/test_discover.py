@@ -328,3 +328,9 @@ def test_discover_takes_an_aggregators_offsite_titles_not_its_comment_links() ->
 def test_discover_counts_summaries_between_flat_items_as_part_of_the_list(name: str) -> None:
     """dt/dd and h2/p lists carry their summaries beside the links, not inside them: still a list."""
     assert [link.url for link in discover(name)] == LABELS[name]
+
+
+def test_discover_takes_each_rows_document_not_the_longer_interpretation_link_after_it() -> None:
+    links = discover("gov_policy_library.html")
+    assert [link.url for link in links] == LABELS["gov_policy_library.html"]
+    assert not any(link.title.endswith("政策解读") for link in links)
