@@ -46,6 +46,8 @@ _HEADER_SEGMENTS = 40
 _HEADER_CHARS = 1500
 _LABEL_ALONE = 20
 _INTO_BODY = 3
+_ISSUE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年\s*(?P<month>\d{1,2})\s*月\s*[号期]")
+_ISSUE_REACH = 10
 _ENDS_WITH_DATE = re.compile(r"(?:(?:19|20)\d{2}|\d{1,2}:\d{2}(?::\d{2})?|日)\W{0,3}$")
 
 
@@ -277,3 +279,16 @@ def update_line(segments: Sequence[Segment], zone: tzinfo, now: datetime) -> Tim
     return None
 
 
+
+
+def issue_month(segments: Sequence[Segment], zone: tzinfo, now: datetime) -> Timestamp | None:
+    """A magazine reprint's closing citation ('——《北京之春》1998年3月号'): the issue's month, as its
+    first day. Only the last lines are read; a month named in the story is not its date."""
+    for segment in reversed(segments[-_ISSUE_REACH:]):
+        match = _ISSUE.search(segment.text)
+        if match is None:
+            continue
+        year, month = int(match.group("year")), int(match.group("month"))
+        if 1 <= month <= 12 and datetime(year, month, 1, tzinfo=zone) <= now:
+            return Timestamp(datetime(year, month, 1, tzinfo=zone), "day")
+    return None

@@ -117,6 +117,10 @@ _RELATIVE = re.compile(
 _DAY_WORDS = {"今天": 0, "昨天": 1, "前天": 2, "today": 0, "yesterday": 1}
 _DAY_WORD = re.compile(r"(?P<word>今天|昨天|前天|today|yesterday)\s*(?:(?P<hour>\d{1,2})[:：](?P<minute>\d{2}))?",
                        re.IGNORECASE)
+# Chinese pages of foreign outlets name the zone before the clock: "格林尼治标准时间10:41", "北京时间 18:41".
+_ZONE_LABELS = {"格林尼治标准时间": "GMT", "格林威治标准时间": "GMT", "格林尼治时间": "GMT", "北京时间": "+08:00",
+                "台北时间": "+08:00", "香港时间": "+08:00", "东京时间": "+09:00", "日本时间": "+09:00"}
+_ZONE_BEFORE_CLOCK = re.compile(r"(?P<zone>" + "|".join(_ZONE_LABELS) + r")\s*(?P<clock>\d{1,2}:\d{2}(?::\d{2})?)")
 _JUST_NOW = re.compile(r"刚刚|just now", re.IGNORECASE)
 
 
@@ -142,6 +146,8 @@ def _parse(text: str, zone: tzinfo, now: datetime, readers: tuple[_Reader, ...])
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     cleaned = " ".join(text[:_MAX_TEXT].translate(_FULLWIDTH).split())
+    if "时间" in cleaned:
+        cleaned = _ZONE_BEFORE_CLOCK.sub(_zone_after_clock, cleaned)
     if not cleaned:
         return None
     for reader in readers:
@@ -149,6 +155,10 @@ def _parse(text: str, zone: tzinfo, now: datetime, readers: tuple[_Reader, ...])
         if found is not None:
             return found if _plausible(found, now) else None
     return None
+
+
+def _zone_after_clock(match: re.Match[str]) -> str:
+    return f"{match.group('clock')} {_ZONE_LABELS[match.group('zone')]}"
 
 
 def _plausible(found: Timestamp, now: datetime) -> bool:

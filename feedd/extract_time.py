@@ -11,7 +11,15 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
-from feedd.dateline import dateline, is_decoy, labelled_clock, lone_timestamp, relative_dateline, update_line
+from feedd.dateline import (
+    dateline,
+    is_decoy,
+    issue_month,
+    labelled_clock,
+    lone_timestamp,
+    relative_dateline,
+    update_line,
+)
 from feedd.dates import parse_date, parse_dated, publisher_offset
 from feedd.extract_page import PageFacts, json_ld_values, meta_value
 from feedd.models import Timestamp
@@ -52,7 +60,8 @@ def find_published(facts: PageFacts, title_index: int | None, content_start: int
     if not declared:
         found = (shown or _from_scripts(facts, zone, now) or _relative(facts, title_index, zone, now)
                  or date_in_url(facts.url, zone, now) or lone_timestamp(facts.segments, zone, now)
-                 or _modified(facts, zone, now) or date_in_url(meta_value(facts, "og:image") or "", zone, now))
+                 or _modified(facts, zone, now) or date_in_url(meta_value(facts, "og:image") or "", zone, now)
+                 or issue_month(facts.segments, zone, now))
     else:
         found = _weigh(_outvoted(declared, shown), shown, facts.raw)
     if found is not None and found.precision == "day":

@@ -220,3 +220,14 @@ def test_extract_time_skips_dates_in_the_storys_sentences_for_the_line_above_the
     article = extract_article(page, "https://www.example.fr/a/1.html", zone=ZoneInfo("Europe/Paris"), now=NOW)
     assert article.published is not None
     assert article.published.isoformat() == "2018-09-30"
+
+
+@pytest.mark.parametrize(("closing", "expected"), [
+    ("——《北京之春》1998年3月号", "1998-03-01"),     # a reprint's closing citation: the issue's month
+    ("1998年3月，作者访问了北京。", None),            # a month in the story is not its date
+])
+def test_extract_time_last_resort_is_the_issue_a_reprint_cites(closing: str, expected: str | None) -> None:
+    page = (f"<html><head><title>显示</title></head><body><div class='content'>{BODY}</div>"
+            f"<p>{closing}</p></body></html>")
+    article = extract_article(page, "http://example.invalid/article", zone=SHANGHAI, now=NOW)
+    assert (article.published.isoformat() if article.published is not None else None) == expected
