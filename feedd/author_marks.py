@@ -23,7 +23,7 @@ _AUTHOR_WORD = re.compile(r"^\s*(?:about the author\s*[-–:]?\s*)?"
                           r"(?:(?:auteur|autor|autorin|author|by|por|par|von)(?:\b|(?=[A-Z]))|作者|记者|撰文)"
                           r"\s*[:：]?\s*", re.IGNORECASE)
 _BYLINE_TAIL = re.compile(r"\s*[|·•]\s*|,?\s+\d|\s@|\s+(?:on|am|le|el|il|den)\s+\d"
-                          r"|\s+(?:updated|published|publicado)\b", re.IGNORECASE)
+                          r"|\s+(?:updated|published|publicado|follow)\b|\s*[+＋]?\s*(?:关注|订阅)", re.IGNORECASE)
 BY_PREFIX = re.compile(r"^\s*(?:(?:posted|written|published|publicado|publié|veröffentlicht)\s+)?"
                        r"(?:(?:by|von|par|por|text)\b|作者|记者|記者)\s*[:：]?\s*", re.IGNORECASE)
 _YEAR = re.compile(r"\d{4}")

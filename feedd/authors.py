@@ -48,6 +48,8 @@ _TITLED_NAME = re.compile(_JOB_TITLES + r"(?P<value>[\u4e00-\u9fff·]{2,4})$")
 # '（本文来源：经济日报 作者：…研究部部长、研究员徐占忱）': the same inside a closing citation.
 _TITLED_CREDIT = re.compile(r"作者\s*[:：][^()（）\n]{0,80}?" + _JOB_TITLES
                             + r"(?P<value>[\u4e00-\u9fff·]{2,4})\s*[)）]")
+# Old portals print the writer in brackets after the time: '2004年7月16日08:19 [ 黄宇 ] 来源：'.
+_BRACKETED_BESIDE_TIME = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?\s*[\[【]\s*(?P<value>[\u4e00-\u9fff·]{2,4})\s*[\]】]")
 _CREDIT_TAIL = re.compile(r"\s*(?:整合|整理|编译|报道|报导|報導|即時報導)$")
 # A desk before the writer: '上報快訊／范姜佳鈺'.
 _DESK_SLASH = re.compile(r"^[\u4e00-\u9fff]{3,8}[/／](?P<value>[\u4e00-\u9fff·]{2,4})$")
@@ -97,6 +99,9 @@ def find_author(facts: PageFacts, parts: ArticleParts, others: tuple[str | None,
     labelled = first_labelled(AUTHOR_LABEL, [joined(header)], plausible=plausible)
     if labelled:
         return coauthors_of(facts, header, _named(labelled), article, plausible)
+    bracketed = _BRACKETED_BESIDE_TIME.search(joined(header))
+    if bracketed and plausible(bracketed.group("value")):
+        return bracketed.group("value")
     declared = [value for value in declared_authors(facts, site) if declarable(value)]
     marked = marked_text(header, _AUTHOR_CLASS)
     marked = _named(marked) if marked else None

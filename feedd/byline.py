@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from lxml import etree
+
 from feedd.author_marks import marked_text
 from feedd.authors import COLLECTIVE, ArticleParts, find_author, is_organization, json_ld_names
 from feedd.byline_text import (
@@ -23,6 +25,7 @@ from feedd.byline_text import (
     followed_by_label,
     joined,
     looks_like_outlet,
+    plausible_byline,
     usable_source,
 )
 from feedd.extract_page import PageFacts, Segment, json_ld_values, meta_value, normalise_space
@@ -52,6 +55,10 @@ _WORD = re.compile(r"\w")
 _PROFILE_LINK = re.compile(r"/(?:c/)?user/|/u/\d|/people/|/profile/|/author/|/home/\d|mp\.|/account/")
 _SEPARATORS = re.compile(r"[|｜·•/／]|来源|來源|原创[:：]?")
 _FOOTER_OVERLAP = 8
+_ACCOUNT_LINES = 12
+_DOTTED_ACCOUNT = re.compile(r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*[·•]\s*"
+                             r"(?P<value>[\u4e00-\u9fff]{2,10})(?:\s|$)")
+_FURNITURE_WORD = re.compile(r"关注|分享|评论|举报|收藏|阅读|浏览|点赞|原创|首页|客户端|登录|注册|发布|来自")
 # Bylines sit within a few lines of the headline or the body; beyond lie other articles' writers.
 _AREA_MARGIN = 25
 
@@ -75,10 +82,38 @@ def read_byline(facts: PageFacts, header: Sequence[Segment], footer: Sequence[Se
     outlet = source if source and CJK.search(source) and not KANA.search(source) else None
     author = find_author(facts, parts, (editor, outlet))
     if author is None:
-        # A self-media account printed beside the time writes the piece (toutiao's '中国网').
-        beside = _beside_dateline(header)
-        author = beside if beside and beside not in (source, editor) and _is_account(facts, beside) else None
+        author = _account(facts, header, (source, editor))
     return Byline(source=source, author=author, editor=editor)
+
+
+def _account(facts: PageFacts, header: Sequence[Segment], others: tuple[str | None, ...]) -> str | None:
+    """A self-media account writes the piece: the name beside the time that links to a profile
+    (toutiao's '中国网'), a profile link in the byline, or a name set off from the date by a dot
+    ('2019-05-17 · 苏皖城市报道')."""
+    beside = _beside_dateline(header)
+    if beside and _is_account(facts, beside):
+        return beside if beside not in others and not _FURNITURE_WORD.search(beside) else None
+    for segment in header[:_ACCOUNT_LINES]:
+        name = segment.text.strip().lstrip("@")
+        if name not in others and _names_account(name) and _links_to_profile(segment.element):
+            return name
+    dotted = _DOTTED_ACCOUNT.search(joined(header[:_ACCOUNT_LINES]))
+    if dotted and dotted.group("value") not in others and _names_account(dotted.group("value")):
+        return dotted.group("value")
+    return None
+
+
+def _names_account(name: str) -> bool:
+    # Self-media platforms are Chinese; elsewhere a profile link in the header is an avatar or a tag.
+    return (2 <= len(name) <= 20 and bool(CJK.search(name)) and plausible_byline(name)
+            and not looks_like_outlet(name) and not _FURNITURE_WORD.search(name) and not _DATELINE.search(name))
+
+
+def _links_to_profile(element: etree._Element) -> bool:
+    for node in (element, element.getparent()):
+        if node is not None and node.tag == "a" and _PROFILE_LINK.search(node.get("href", "")):
+            return True
+    return False
 
 
 def _texts(*regions: Sequence[Segment]) -> Iterator[str]:

@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterable
 from feedd.extract_page import Segment, normalise_space
 
 # A value ends where the next byline label or a date begins ('作者：张三 来源：新华社').
-_STOP = re.compile(r"\s*(?:来源|來源|稿源|出处|作者|记者|記者|编辑|編輯|责编|责任编辑|选稿|发布|时间|日期|浏览|"
-                   r"阅读|点击|字号|字体|分享|评论|打印|关闭|摄影|通讯员|审核|校对|监制|\d{4}[-年/.]).*$",
+_STOP = re.compile(r"\s*(?:来源|來源|稿源|出处|作者|记者|記者|编辑|編輯|责编|责任编辑|选稿|发布(?:时间|日期|于|[:：])|"
+                   r"时间|日期|浏览|阅读|点击|字号|字体|分享|评论|打印|关闭|摄影|通讯员|审核|校对|监制|\d{4}[-年/.]).*$",
                    re.DOTALL)
 _NAME_CHARS = r"[^\s:：|｜,，;；。()（）【】\[\]<>/／]"
 NAME_RUN = rf"(?P<value>{_NAME_CHARS}{{1,40}}(?:[ 、,，]{_NAME_CHARS}{{1,20}}){{0,4}})"
@@ -25,7 +25,7 @@ JUNK_NAME = re.compile(r"^(?:http|www\.|@)|[<>{}=:：]|^\d+$|\d{1,2}:\d{2}")
 # Words of page furniture that sit next to a dateline but name no outlet.
 _FURNITURE = re.compile(
     r"分享|字号|字体|打印|收藏|评论|回复|阅读|浏览|关注|举报|纠错|本文|链接|扫码|手机|客户端|订阅|点赞|转发|"
-    r"^(?:大|中|小|默认|超大|标准)$|播报|听新闻|^A[+-]?$|星期|[周週][一二三四五六日]|原创|作者|编辑|记者|更新|查看|功能")
+    r"^(?:大|中|小|默认|超大|标准|发布|发表)$|播报|听新闻|^A[+-]?$|星期|[周週][一二三四五六日]|原创|作者|编辑|记者|更新|查看|功能")
 _OUTLET = re.compile(
     r"(报|報|网|網|社|台|刊|新闻|新聞|消息|参考|频道|在线|传媒|媒体|日报|晚报|时报|周刊|杂志|中心|局|部|委|厅|办|"
     r"政府|发布|头条|财经|之声|之春|季刊|学报|中文站|Times|News|Post|Daily|Journal|Reuters|Press|Herald|Agency)$")

@@ -253,3 +253,26 @@ def test_byline_reads_the_writer_behind_a_job_title_in_a_closing_citation() -> N
 def test_byline_skips_breadcrumbs_and_bullets_in_boxes_marked_author() -> None:
     box = "<div class='author'><p><strong>当前位置 :</strong></p></div><div class='author'>■该 ■ 我来说两句</div>"
     assert inline_article(f"<h1>标题</h1>{box}<div>2024-05-13 06:15</div>{STORY}").author is None
+
+
+def test_byline_reads_a_self_media_account_linked_to_its_profile_as_the_author() -> None:
+    account = "<div class='pgc'><a href='/c/user/6294480027/' class='media-user'><span>去驴行</span></a></div>"
+    article = inline_article(f"<h1>标题</h1>{account}<div>2019-09-08 11:42:03</div>{STORY}")
+    assert (article.author, article.source) == ("去驴行", None)
+
+
+def test_byline_reads_an_account_set_off_from_the_date_by_a_dot() -> None:
+    byline = "<p class='time'><span>2019-05-17</span><span> · </span><span>苏皖城市报道</span></p>"
+    assert inline_article(f"<h1>标题</h1>{byline}{STORY}").author == "苏皖城市报道"
+
+
+def test_byline_reads_a_writer_bracketed_after_the_time() -> None:
+    byline = "<div>2004年7月16日08:19 [ 黄宇 ] 来源：<a>国际金融报</a></div>"
+    article = inline_article(f"<h1>标题</h1>{byline}{STORY}")
+    assert (article.author, article.source) == ("黄宇", "国际金融报")
+
+
+def test_byline_does_not_take_a_publish_label_beside_the_time_for_an_account() -> None:
+    # '于 2024-05-06 15:47:53 发布' on a blog whose byline links to the writer's profile.
+    name = "d231b17088855d546e63d626119f38fcb324a015767a0a3f002e068fd584c393.html"
+    assert corpus_article("magic-html-benchmark", name).author != "发布"
