@@ -69,10 +69,9 @@ def find_content_node(root: etree._Element, measures: dict[etree._Element, Measu
         if sizes is None or sizes.text < 20:
             continue
         length = _paragraph_length(node, measures)
-        if length < 20:
+        if length < 20 or _inside_paragraph(node):
             continue
-        punctuation = sizes.marks if length < 3000 else 0
-        points = 1 + punctuation + min(length / 100, 3)
+        points = 1 + sizes.marks + min(length / 100, 3)
         _credit_ancestors(node, points, candidates)
         if sizes.links < sizes.text * 0.3:
             _add_prose(node, length, prose, furniture, known)
@@ -130,6 +129,11 @@ def _ancestors_above(node: etree._Element, levels: int) -> set[etree._Element]:
         if depth >= levels:
             above.add(ancestor)
     return above
+
+
+def _inside_paragraph(node: etree._Element) -> bool:
+    """A <span> or <font> within a <p> is part of that paragraph, already counted whole with it."""
+    return next(node.iterancestors("p", "pre"), None) is not None
 
 
 def _paragraph_length(node: etree._Element, measures: dict[etree._Element, Measure]) -> int:

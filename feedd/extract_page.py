@@ -25,7 +25,7 @@ MAX_ELEMENTS = 50_000
 # Never visible, never content; their text must not reach segments.
 INVISIBLE_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head", "title", "select",
                             "option", "textarea", "button", "iframe", "object", "embed", "canvas"})
-_PUNCTUATION = re.compile(r"[，。；、！？,.;!?]")
+_PUNCTUATION = re.compile(r"[，。；、！？,.;!?،؛؟۔।]")
 # C0 controls that XML 1.0 forbids; none of them occurs inside a multi-byte UTF-8 sequence.
 _C0_BYTES = bytes(range(0, 9)) + b"\x0b\x0c" + bytes(range(0x0e, 0x20))
 
