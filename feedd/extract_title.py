@@ -17,8 +17,9 @@ from feedd.extract_page import PageFacts, json_ld_values, meta_value, normalise_
 
 _SEPARATORS = re.compile(r"\s*(?:--|__|_|\s\|\s|\|\||\s[-–—~·]\s|\s::\s|｜|\s»\s|-{1}(?=[^\s\d]{2,12}$))\s*")
 _SITE_WORDS = re.compile(
-    r"(网|報|报|新闻|频道|在线|中心|电台|电视台|官网|首页|平台|门户|客户端|网站|在线|com|cn|news|times|post|"
-    r"daily|tribune|journal|reuters|herald|online|magazine|blog|press|media|tv|radio|gazette)", re.IGNORECASE)
+    r"(网|報|报|新闻|频道|在线|中心|电台|电视台|官网|首页|平台|门户|客户端|网站|在线|\.com|\.cn|"
+    r"\b(?:news|times|post|daily|tribune|journal|reuters|herald|online|magazine|blog|press|media|tv|radio|gazette)\b)",
+    re.IGNORECASE)
 _KEY = re.compile(r"[\s\u3000\"'“”‘’「」《》·:：,，.。!！?？|｜_\-–—()（）\[\]【】]+")
 _MAX_TITLE = 200
 _UNRELATED = 0.3

@@ -84,6 +84,9 @@ ENGLISH_BODY = "<p>" + "The council met on Tuesday to agree the flood plan for t
     ("<title>Fish Cakes, Hot and Fresh</title><meta property='og:title' content='Fish Cakes, Hot and Fresh'>",
      "<h1>Fish Cakes, Hot and Fresh <small>Welcome to the Flavor Capital of the North</small></h1>",
      "Fish Cakes, Hot and Fresh"),
+    # "com" in a Portuguese headline is a word, not a domain: the lone <h1> is the headline
+    ("<title>Receita de Sequilho com Chocolate Amargo | CyberCook</title>",
+     "<h1>Sequilho com Chocolate Amargo</h1><h2>Ingredientes</h2>", "Sequilho com Chocolate Amargo"),
     # a blog's <h1> is its name and its <title> reads 'Name » Post'
     ("<title>Four Years Remaining » Blog Archive » Interning of Small Integers</title>",
      "<h1>Four Years Remaining</h1><h2>Interning of Small Integers</h2>", "Interning of Small Integers"),
