@@ -51,3 +51,29 @@ def test_content_does_not_widen_into_a_link_heavy_page_frame() -> None:
     article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
     assert "The only story number 4" in article.content_text
     assert "Another headline" not in article.content_text
+
+
+def test_content_counts_punctuation_of_a_long_single_paragraph() -> None:
+    # The whole story sits in one <p> of 3,300 characters; a short dated line must not outscore it.
+    text = corpus_article("fundus", "tr__NTVTR_2024_04_30.html").content_text
+    assert "Trabzonsporlu Paul Onuachu ise toplam bin 315 dakikada 12 kez fileleri havalandırdı." in text
+    assert len(text) > 3000
+
+
+def test_content_reads_urdu_prose_held_in_one_block() -> None:
+    name = "eee73319935536d6bfdd70c3ec8cd1ff406aec151b06be086462f35a899138a0.html"
+    text = corpus_article("magic-html-benchmark", name).content_text
+    assert "دریائے راوی پر" in text
+    assert "UrduPoint Network is the largest" not in text
+
+
+def test_content_does_not_count_a_span_twice_inside_its_paragraph() -> None:
+    # A byline paragraph wrapping its text in a <span> once outweighed a body split over blocks.
+    byline = ("<div class='byline'><p class='article-byline'>By <span>A. Writer, a reporter who covers chips. "
+              "Before joining, she covered finance, markets, and the economy, for years.</span></p></div>")
+    blocks = "".join(f"<div class='body-component'>{paragraphs(f'Body block {index}', 1)}</div>"
+                     for index in range(4))
+    page = f"<html><body><article>{byline}<div>{blocks}</div></article></body></html>"
+    article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
+    assert "Body block 0 number 0" in article.content_text
+    assert "Body block 3 number 0" in article.content_text
