@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
 from lxml import etree
@@ -53,7 +53,7 @@ from feedd.discover_signals import (
 )
 from feedd.errors import DiscoverError
 from feedd.listing_data import embedded_links, script_texts
-from feedd.models import Link
+from feedd.models import Link, Timestamp
 from feedd.select import Selector
 
 MAX_ANCHORS = 4000
@@ -89,6 +89,18 @@ class _PageFacts:
     zone: tzinfo
     now: datetime
     title: str
+    items: dict[etree._Element, _Item] = field(default_factory=dict)  # an item sits in several runs: once each
+
+
+@dataclass(frozen=True)
+class _Item:
+    """One list item as read once: its headline, whether it is an advert, its date and its worth."""
+
+    headline: Anchor
+    advert: bool
+    published: Timestamp | None
+    value: float
+    inline: bool
 
 
 @dataclass(frozen=True)
@@ -309,27 +321,38 @@ def _tally(group: _Group, facts: _PageFacts) -> _Tally | None:
     total = units_sum = 0.0
     short = inline = 0
     container_path = path_of(group.container)
-    headlines = [headline_of(facts.below[item]) for item in group.items]
+    read = [_read_item(item, facts) for item in group.items]
     # Another site's links are ads or partners beside a site's own list; a list made mostly of them is
     # the page's own (an aggregator, or a portal whose stories live on a sister domain).
-    foreign = foreign_list(group.items, headlines)
-    for item, headline in zip(group.items, headlines, strict=True):
-        anchors = facts.below[item]
-        if headline.url in seen or (headline.offsite and not foreign) or looks_like_ad(item):
+    foreign = foreign_list(group.items, [entry.headline for entry in read])
+    for entry in read:
+        headline = entry.headline
+        if headline.url in seen or (headline.offsite and not foreign) or entry.advert:
             continue
         seen.add(headline.url)
-        published = read_date(text_beside(item, headline.text), facts.zone, facts.now)
-        total += _item_value(headline, anchors, published is not None)
+        total += entry.value
         units_sum += headline.units
         short += headline.units < HEADLINE_UNITS
-        inline += inside_running_text(headline.element, facts.prose.elements)
-        links.append(Link(url=headline.url, title=headline.text, published=published,
+        inline += entry.inline
+        links.append(Link(url=headline.url, title=headline.text, published=entry.published,
                           container=container_path))
     if len(links) < MIN_ITEMS:
         return None
     count = len(links)
     return _Tally(tuple(links), total, units_sum / count, short / count, inline / count)
 
+
+
+def _read_item(item: etree._Element, facts: _PageFacts) -> _Item:
+    known = facts.items.get(item)
+    if known is None:
+        anchors = facts.below[item]
+        headline = headline_of(anchors)
+        published = read_date(text_beside(item, headline.text), facts.zone, facts.now)
+        known = _Item(headline, looks_like_ad(item), published, _item_value(headline, anchors, published is not None),
+                      inside_running_text(headline.element, facts.prose.elements))
+        facts.items[item] = known
+    return known
 
 
 def _own_list_bonus(container: etree._Element, title: str) -> float:

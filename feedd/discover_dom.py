@@ -108,6 +108,9 @@ def absolute_link(href: str | None, base: str) -> str | None:
     value = href.strip()
     if not value or value.startswith("#") or value.lower().startswith(_SKIPPED_SCHEMES):
         return None
+    if value.startswith(("http://", "https://")) and "/." not in value and " " not in value:
+        # Already absolute: most links of a portal; urljoin would hand them back unchanged.
+        return value.partition("#")[0]
     url = urldefrag(urljoin(base, value))[0]
     if urlsplit(url).scheme not in ("http", "https"):
         return None
@@ -131,7 +134,7 @@ def same_site(url: str, site: str) -> bool:
 
 def text_of(element: etree._Element) -> str:
     """Visible text with whitespace collapsed."""
-    return " ".join("".join(str(part) for part in element.itertext()).split())
+    return " ".join(etree.tostring(element, method="text", encoding="unicode", with_tail=False).split())
 
 
 def anchor_title(anchor: etree._Element) -> str:
@@ -220,12 +223,16 @@ def anchors_below(root: etree._Element, base: str, site: str, page_url: str
     """For every element, the usable anchors inside it, in page order (other sites' marked as such)."""
     below: dict[etree._Element, list[Anchor]] = defaultdict(list)
     page = page_url.rstrip("/")
+    offsite_hosts: dict[str, bool] = {}  # a portal's thousands of links share a few hosts
     for element in root.iter("a"):
         url = absolute_link(element.get("href"), base)
         if url is None or url.rstrip("/") == page:
             continue
+        host = url.split("/", 3)[2]
+        if host not in offsite_hosts:
+            offsite_hosts[host] = not same_site(url, site)
         text = anchor_title(element)
-        anchor = Anchor(element, url, text, text_units(text), not same_site(url, site))
+        anchor = Anchor(element, url, text, text_units(text), offsite_hosts[host])
         node: etree._Element | None = element
         while node is not None:
             below[node].append(anchor)
