@@ -151,6 +151,17 @@ def anchor_title(anchor: etree._Element) -> str:
     return text
 
 
+def _in_heading(anchor: etree._Element) -> bool:
+    node: etree._Element | None = anchor
+    for _ in range(3):
+        if node is None:
+            return False
+        if node.tag in _HEADING_TAGS or name_words(node) & _HEADLINE_WORDS:
+            return True
+        node = node.getparent()
+    return any(isinstance(element.tag, str) and element.tag in _HEADING_TAGS for element in anchor.iterdescendants())
+
+
 def _headline_inside(anchor: etree._Element) -> str | None:
     if len(anchor) == 0:
         return None
@@ -216,6 +227,7 @@ class Anchor:
     text: str
     units: float
     offsite: bool
+    in_heading: bool  # set in a heading (h1-h6, a "title"/"headline" element), or wrapping one
 
 
 def anchors_below(root: etree._Element, base: str, site: str, page_url: str
@@ -232,20 +244,9 @@ def anchors_below(root: etree._Element, base: str, site: str, page_url: str
         if host not in offsite_hosts:
             offsite_hosts[host] = not same_site(url, site)
         text = anchor_title(element)
-        anchor = Anchor(element, url, text, text_units(text), offsite_hosts[host])
+        anchor = Anchor(element, url, text, text_units(text), offsite_hosts[host], _in_heading(element))
         node: etree._Element | None = element
         while node is not None:
             below[node].append(anchor)
             node = node.getparent()
     return below
-
-
-def headline_of(anchors: list[Anchor]) -> Anchor:
-    """The item's headline: its first headline-long link unless a later one is twice as long (a kicker
-    before the title), so a row's document wins over the longer "《…》解读" link after it; the site's
-    own links before another site's, unless those are twice as long (an aggregator's titles)."""
-    longest = max(anchors, key=lambda anchor: anchor.units)
-    own = [anchor for anchor in anchors if not anchor.offsite and anchor.units >= HEADLINE_UNITS]
-    pool = own if own and max(anchor.units for anchor in own) * 2 >= longest.units else anchors
-    widest = max(anchor.units for anchor in pool)
-    return next(anchor for anchor in pool if anchor.units * 2 >= widest)

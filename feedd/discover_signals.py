@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from feedd.dates import parse_date
-from feedd.discover_dom import Anchor, name_words, text_of, text_units
+from feedd.discover_dom import HEADLINE_UNITS, Anchor, name_words, text_of, text_units
 from feedd.models import Timestamp
 
 # A date or a long numeric id in the path is how portals and blogs name article pages.
@@ -261,3 +261,18 @@ def foreign_list(items: tuple[etree._Element, ...], headlines: list[Anchor]) -> 
     shares = [headline.units / max(text_units(text_of(item)), 1.0)
               for item, headline in zip(items, headlines, strict=True)]
     return sum(shares) / len(shares) >= FOREIGN_TEXT_SHARE
+
+
+def headline_of(anchors: list[Anchor]) -> Anchor:
+    """The item's headline: its first headline-long link unless a later one is twice as long (a kicker
+    before the title), so a row's document wins over the longer "《…》解读" link after it; links set in
+    a heading, then links to article pages, before bylines and tags; the site's own links before
+    another site's, unless those are twice as long (an aggregator's titles)."""
+    longest = max(anchors, key=lambda anchor: anchor.units)
+    own = [anchor for anchor in anchors if not anchor.offsite and anchor.units >= HEADLINE_UNITS]
+    pool = own if own and max(anchor.units for anchor in own) * 2 >= longest.units else anchors
+    long_enough = [anchor for anchor in pool if anchor.units >= HEADLINE_UNITS]
+    pool = [anchor for anchor in long_enough if anchor.in_heading] or [
+        anchor for anchor in long_enough if url_looks_like_article(anchor.url)] or pool
+    widest = max(anchor.units for anchor in pool)
+    return next(anchor for anchor in pool if anchor.units * 2 >= widest)

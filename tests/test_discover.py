@@ -347,3 +347,9 @@ def test_discover_reads_a_one_megabyte_portal_page_quickly() -> None:
                            zone=ZONE, now=NOW)
     assert len(links) == 140
     assert time.process_time() - started < 0.6
+
+
+def test_discover_takes_the_headline_in_a_heading_over_a_long_byline_linked_before_it() -> None:
+    links = discover("local_news_cards.html")
+    assert [link.url for link in links] == LABELS["local_news_cards.html"]
+    assert not any("/users/profile/" in link.url for link in links)
