@@ -156,10 +156,16 @@ def _in_heading(anchor: etree._Element) -> bool:
     for _ in range(3):
         if node is None:
             return False
-        if node.tag in _HEADING_TAGS or name_words(node) & _HEADLINE_WORDS:
+        if node.tag in _HEADING_TAGS or (_may_name_headline(node) and name_words(node) & _HEADLINE_WORDS):
             return True
         node = node.getparent()
     return any(isinstance(element.tag, str) and element.tag in _HEADING_TAGS for element in anchor.iterdescendants())
+
+
+def _may_name_headline(element: etree._Element) -> bool:
+    """A cheap look at class and id before splitting them into words: most elements have neither."""
+    raw = f"{element.get('class') or ''}{element.get('id') or ''}".lower()
+    return "tit" in raw or "he" in raw
 
 
 def _headline_inside(anchor: etree._Element) -> str | None:
