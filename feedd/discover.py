@@ -64,6 +64,7 @@ MIN_CREDIBLE_SCORE = 4.0
 CHROME_FLOOR_FOR_CREDIBILITY = 0.3
 MIN_MEAN_UNITS = 14.0
 ARTICLE_PROSE_UNITS = 500.0  # about 250 Chinese characters or 500 Latin letters of running text
+LEAD_BLOCK_SHARE = 0.3  # of the best section's score, for top stories set before a homepage's sections
 PAGER_BONUS = 1.5
 PAGE_NAME_BONUS = 2.0
 
@@ -190,24 +191,29 @@ def _rank(root: etree._Element, base: str, base_url: str, zone: tzinfo, now: dat
     groups.extend(_merged_groups(groups))
     scored = [(group, c) for group, c in ((group, _score(group, facts)) for group in groups) if c is not None]
     scored.sort(key=lambda pair: pair[1].score, reverse=True)
-    if scored and scored[0][0].sections:
+    if scored:
         _put_lead_block_first(root, scored)
     return [candidate for _, candidate in scored]
 
 
 def _put_lead_block_first(root: etree._Element, scored: list[tuple[_Group, Candidate]]) -> None:
-    """A homepage's sections (UK, World, Business) joined into one list give way to the untitled block of
-    top stories set before them, when that block alone outweighs any one of the sections."""
-    sections = scored[0][0].sections
+    """A homepage's titled sections (UK, World, Business), joined or one alone, give way to the untitled
+    block of top stories set before them, when that block outweighs a section or is a fair share of the best."""
+    best_group, best = scored[0]
+    sections = best_group.sections or next(
+        (group.sections for group, _ in scored if best_group.container in group.sections), ())
+    if not sections:
+        return
     strongest_section = max((c.score for group, c in scored if group.container in sections), default=0.0)
+    needed = min(strongest_section, LEAD_BLOCK_SHARE * best.score)
     order = {element: index for index, element in enumerate(root.iter())}
     first_section = min(order.get(section, 0) for section in sections)
     for position, (group, candidate) in enumerate(scored[1:], start=1):
-        if candidate.score < strongest_section:
+        if candidate.score < needed:
             return
         ahead = order.get(group.container, first_section) < first_section
         if ahead and candidate.credible and not group.sections and block_heading(group.container) is None \
-                and scored[0][0].container not in group.container.iterancestors():
+                and best_group.container not in group.container.iterancestors():
             scored.insert(0, scored.pop(position))
             return
 
