@@ -56,9 +56,12 @@ def marked_author(facts: PageFacts, segments: Sequence[Segment], wrappers: froze
     """The first element among `segments` marked as the byline that is not inside comments,
     related-article lists or sidebars; `wrappers` hold the whole article and are never furniture."""
     marked: dict[etree._Element, int] = {}
+    looked: set[etree._Element] = set()
     for segment in segments:
-        if len(segment.text) > 80:
+        # An element holding several lines was looked at with the first of them.
+        if len(segment.text) > 80 or segment.element in looked:
             continue
+        looked.add(segment.element)
         node = _author_mark(segment.element, marked)
         if node is None or _in_furniture(node, wrappers):
             continue

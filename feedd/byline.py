@@ -32,17 +32,19 @@ from feedd.extract_page import PageFacts, Segment, json_ld_values, meta_value, n
 
 __all__ = ["PLACEHOLDER_SOURCES", "Byline", "read_byline"]
 
+# A leading lookahead on a pattern's first characters lets the regex engine skip ahead quickly.
+SOURCE_LABELS = ("稿件来源", "本文来源", "文章来源", "新闻来源", "信息来源", "来源于", "来源", "來源", "稿源", "出处",
+                 "來自", "来自")
 SOURCE_LABEL = re.compile(
-    r"(?=[稿本文新信来來出])(?P<label>稿件来源|本文来源|文章来源|新闻来源|信息来源|来源于|来源|來源|稿源|出处|來自|来自)"
-    r"\s*[:：|｜]\s*[\[【(（]?\s*"
-    + NAME_RUN)
+    r"(?=[稿本文新信来來出])(?P<label>" + "|".join(SOURCE_LABELS) + r")\s*[:：|｜]\s*[\[【(（]?\s*" + NAME_RUN)
 # '本文来源于<a>国家统计局</a>' carries no colon; the value must then be named like an outlet.
 _SOURCE_FROM = re.compile(r"(?=[本文稿来])(?:本文|文章|稿件)?来源于\s*" + NAME_RUN)
 # The end of a reprinted essay cites where it first ran: '——《北京之春》1998年3月号', '(摘自《…学刊》…)'.
 _CITATION = re.compile(r"(?:^|\n)\s*[(（]?\s*(?:——|—|--|摘自|选自|转自|转载自|原载于?|刊于|载于|录自)\s*"
                        r"《(?P<value>[^》\n]{2,30})》")
+EDITOR_LABELS = ("责任编辑", "責任編輯", "责编", "值班编辑", "编辑", "編輯", "选稿", "Editor")
 EDITOR_LABEL = re.compile(
-    r"(?=[责責值编編选E])(?:责任编辑|責任編輯|责编|值班编辑|编辑|編輯|选稿|Editor)\s*[:：]\s*"
+    r"(?=[责責值编編选E])(?:" + "|".join(EDITOR_LABELS) + r")\s*[:：]\s*"
     r"(?P<value>[^\s:：|｜,，;；。()（）【】\[\]<>]{1,30}(?:[ 、,，][A-Za-z]{1,3}\d{2,6}(?![\w]))?"
     r"(?:[、,，][^\s:：|｜,，;；。()（）【】\[\]<>]{2,12}(?:\s[A-Za-z]{1,3}\d{2,6})?)*)")
 _CREDIT_BEFORE = re.compile(r"(图片|图|照片|视频|素材|摄影|[(（])\s*$")
@@ -56,6 +58,7 @@ _PROFILE_LINK = re.compile(r"/(?:c/)?user/|/u/\d|/people/|/profile/|/author/|/ho
 _SEPARATORS = re.compile(r"[|｜·•/／]|来源|來源|原创[:：]?")
 _FOOTER_OVERLAP = 8
 _ACCOUNT_LINES = 12
+_LABEL_LINE_CHARS = 80
 _DOTTED_ACCOUNT = re.compile(r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*[·•]\s*"
                              r"(?P<value>[\u4e00-\u9fff]{2,10})(?:\s|$)")
 _FURNITURE_WORD = re.compile(r"关注|分享|评论|举报|收藏|阅读|浏览|点赞|原创|首页|客户端|登录|注册|发布|来自")
@@ -76,7 +79,7 @@ def read_byline(facts: PageFacts, header: Sequence[Segment], footer: Sequence[Se
     `opening` is the body's first lines, where a wire dateline ('新华社北京5月20日电') names the source,
     and `body` all of the body's lines (read from the page when not given)."""
     parts = _article_parts(facts, header, footer, opening, body)
-    editor = first_labelled(EDITOR_LABEL, _texts(header, footer, parts.area))
+    editor = first_labelled(EDITOR_LABEL, _texts(header, footer, _short_lines(parts.area)))
     source = _source(facts, parts, opening)
     # Chinese bylines keep 来源 and 作者 apart; elsewhere an agency byline is the author too.
     outlet = source if source and CJK.search(source) and not KANA.search(source) else None
@@ -120,6 +123,12 @@ def _texts(*regions: Sequence[Segment]) -> Iterator[str]:
     """Each region's text, joined only when the previous region held no answer."""
     for region in regions:
         yield joined(region)
+
+
+def _short_lines(segments: Sequence[Segment]) -> list[Segment]:
+    """Lines short enough to be a label line: far from the byline, a label inside a paragraph
+    is more often the story's than the article's ('据新华社消息，来源：…')."""
+    return [segment for segment in segments if len(segment.text) <= _LABEL_LINE_CHARS]
 
 
 def _article_parts(facts: PageFacts, header: Sequence[Segment], footer: Sequence[Segment],
@@ -172,7 +181,8 @@ def _source(facts: PageFacts, parts: ArticleParts, opening: Sequence[Segment]) -
         wire = _WIRE_DATELINE.match(segment.text)
         if wire and usable_source(wire.group("value")):
             return wire.group("value")
-    anywhere = _labelled_source(joined([segment for segment in parts.area if segment.element.tag != "a"]))
+    anywhere = _labelled_source(joined([segment for segment in _short_lines(parts.area)
+                                        if segment.element.tag != "a"]))
     return anywhere if anywhere and looks_like_outlet(anywhere) else None
 
 

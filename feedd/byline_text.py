@@ -55,7 +55,7 @@ _STRIP = " -—_:：|·.,，、/\\[]【】()（）\"'“”"
 
 
 def joined(segments: Iterable[Segment]) -> str:
-    return "\n".join(segment.text for segment in segments)
+    return "\n".join([segment.text for segment in segments])
 
 
 def clean_value(value: str) -> str:
