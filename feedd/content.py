@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 
 from lxml import etree
 
@@ -46,7 +47,11 @@ _WIDEN_MIN_CHARS = 250
 _LAZY_SRC = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url", "data-echo",
              "data-lazyload", "original", "file", "data-original-src")
 _PLACEHOLDER_SRC = re.compile(r"^data:|blank|spacer|loading|lazy|placeholder|grey\.gif|pixel", re.I)
-_ESCAPED_HTML = re.compile(r"(?:\\u003[cC]|\\x3[cC])(?:[^\"\\\n]|\\.){200,}")
+# A JSON-escaped run of markup: an escaped '<', then plain characters and escape pairs. Possessive,
+# so a long run is read once; runs of under 200 characters or pairs are skipped after matching.
+_ESCAPED_RUN = re.compile(r"(?:\\u003[cC]|\\x3[cC])(?:[^\"\\\n]++|\\.)*+")
+_ESCAPE_PAIR = re.compile(r"\\.")
+_RUN_MIN_UNITS = 200
 _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.DOTALL)
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "", "/": "/", '"': '"', "'": "'", "\\": "\\"}
 
@@ -194,8 +199,7 @@ def embedded_body(raw: str) -> etree._Element | None:
     """Body HTML carried JSON-escaped in a script or text (\\u003cp\\u003e…): the longest such run."""
     best: etree._Element | None = None
     best_length = 0
-    for match in _ESCAPED_HTML.finditer(raw):
-        run = match.group(0)
+    for run in _escaped_runs(raw):
         if run.count("\\u003c") + run.count("\\x3c") + run.count("\\u003C") < 3:
             continue
         try:
@@ -209,6 +213,18 @@ def embedded_body(raw: str) -> etree._Element | None:
         if length > best_length and _reads_as_prose(text) and len(fragment.findall(".//p")) >= 2:
             best, best_length = fragment, length
     return best
+
+
+def _escaped_runs(raw: str) -> Iterator[str]:
+    for match in _ESCAPED_RUN.finditer(raw):
+        start = match.start() + (6 if raw.startswith("\\u", match.start()) else 4)
+        chars = match.end() - start
+        # Each unit is one character or a two-character escape pair.
+        if chars < _RUN_MIN_UNITS or (
+                chars < 2 * _RUN_MIN_UNITS
+                and chars - len(_ESCAPE_PAIR.findall(raw, start, match.end())) < _RUN_MIN_UNITS):
+            continue
+        yield match.group(0)
 
 
 def _reads_as_prose(text: str) -> bool:

@@ -186,7 +186,7 @@ def _text_dump_segments(root: etree._Element) -> tuple[Segment, ...]:
 
 
 _HEADING_TAGS = frozenset({"h1", "h2", "h3"})
-_HEADING_MARK = re.compile(r"title|headline|heading", re.IGNORECASE)
+_HEADING_WORDS = ("title", "headline", "heading")
 
 
 class PageWalk:
@@ -237,7 +237,8 @@ class PageWalk:
             if marks:
                 known = self._heading_marks.get(marks)
                 if known is None:
-                    known = self._heading_marks[marks] = bool(_HEADING_MARK.search(marks))
+                    lowered = marks.lower()
+                    known = self._heading_marks[marks] = any(word in lowered for word in _HEADING_WORDS)
                 if known:
                     return True
         return False
