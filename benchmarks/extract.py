@@ -488,6 +488,8 @@ def main(argv: list[str] | None = None) -> int:
         scores[name] = score(cases, results)
         speeds[name] = len(cases) / elapsed if elapsed else 0.0
     print(f"{len(cases)} article pages from {CORPUS}")
+    if __doc__:
+        print(__doc__[__doc__.index("Each page gets"):].strip(), end="\n\n")
     print_table(scores, speeds)
     return 0
 
