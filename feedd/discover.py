@@ -305,7 +305,10 @@ def _score(group: _Group, facts: _PageFacts) -> Candidate | None:
         return None
     links = list(tally.links)
     chrome, reasons = chrome_factor(group.container)
-    quality, more_reasons, doubtful = _quality(_with_summaries(group, facts.prose), tally, facts)
+    members = _with_summaries(group, facts.prose)
+    quality, more_reasons, doubtful = _quality(members, tally, facts)
+    # A "related" or "recommended" box on a page carrying an article's prose is that article's extras.
+    doubtful = doubtful or (chrome < 1.0 and facts.prose.outside(*members) >= ARTICLE_PROSE_UNITS)
     reasons += more_reasons
     total = tally.total * _own_list_bonus(group.container, facts.title)
     # A hero story above a homepage's titled sections belongs to none of them.

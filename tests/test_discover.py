@@ -353,3 +353,16 @@ def test_discover_takes_the_headline_in_a_heading_over_a_long_byline_linked_befo
     links = discover("local_news_cards.html")
     assert [link.url for link in links] == LABELS["local_news_cards.html"]
     assert not any("/users/profile/" in link.url for link in links)
+
+
+def test_discover_refuses_an_article_whose_recommendation_feed_outweighs_its_text() -> None:
+    """A 163-style article: a short story, then a long 相关推荐 feed of dated headlines."""
+    story = "<p>" + "记者从有关部门获悉，今年一季度全市新增就业岗位稳步增长，重点群体就业形势总体稳定。" * 4 + "</p>"
+    feed = "".join(f'<li class="post_recommend"><a href="https://www.163.com/dy/article/J{n:04d}ABCD0534A4SC.html">'
+                   f"第{n}条推荐新闻的标题足够长可以当作新闻标题来看</a><span>2026-04-20</span></li>"
+                   for n in range(40))
+    markup = (f'<html><body><div class="post_main"><h1>一季度新增就业岗位稳步增长</h1>'
+              f'<div class="post_body">{story * 3}</div></div>'
+              f'<div class="post_recommends"><h3>相关推荐</h3><ul>{feed}</ul></div></body></html>')
+    with pytest.raises(DiscoverError, match="no credible list"):
+        discover_links(markup, "https://www.163.com/dy/article/J0000ABCD0534A4SC.html", zone=ZONE, now=NOW)
