@@ -2,8 +2,10 @@
 
 Automatic detection looks for runs of sibling elements with the same markup (the items of a list),
 keeps one headline link per item, and ranks the runs by headline-length text, dates beside the links,
-article-shaped URLs and the absence of page chrome (menus, footers, sidebars, rankings). When the HTML
-has no credible list, data embedded in scripts (JSON-LD, __NEXT_DATA__, initial state) is tried.
+article-shaped URLs and the absence of page chrome (menus, footers, sidebars, rankings); a pager after
+a run, or a heading that names the page, marks the page's own list. A page whose running text outweighs
+the run (an article with related links) has no list. When the HTML has no credible list and little
+prose, data embedded in scripts (JSON-LD, __NEXT_DATA__, initial state) is tried.
 """
 
 from __future__ import annotations
