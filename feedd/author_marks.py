@@ -56,13 +56,14 @@ def marked_author(facts: PageFacts, segments: Sequence[Segment], wrappers: froze
     """The first element among `segments` marked as the byline that is not inside comments,
     related-article lists or sidebars; `wrappers` hold the whole article and are never furniture."""
     marked: dict[etree._Element, int] = {}
+    names: dict[str, bool] = {}
     looked: set[etree._Element] = set()
     for segment in segments:
         # An element holding several lines was looked at with the first of them.
         if len(segment.text) > 80 or segment.element in looked:
             continue
         looked.add(segment.element)
-        node = _author_mark(segment.element, marked)
+        node = _author_mark(segment.element, marked, names)
         if node is None or _in_furniture(node, wrappers):
             continue
         sizes = facts.measures.get(node)
@@ -87,14 +88,15 @@ def coauthors_of(facts: PageFacts, segments: Sequence[Segment], name: str, wrapp
         text = segment.text
         if not (name in text or (len(text) >= 4 and text in name)) or len(text) > 80:
             continue
-        node = _author_mark(segment.element, {})
+        node = _author_mark(segment.element, {}, {})
         if node is not None and name in normalise_space(text_of(node)) and not _in_furniture(node, wrappers):
             holder = segment.element if segment.element is not node and _has_twin(node, segment.element) else node
             return ", ".join(_with_coauthors(facts, holder, name, plausible))
     return name
 
 
-def _author_mark(element: etree._Element, marked: dict[etree._Element, int]) -> etree._Element | None:
+def _author_mark(element: etree._Element, marked: dict[etree._Element, int],
+                 names: dict[str, bool]) -> etree._Element | None:
     """The element or an ancestor marked as the byline: a class or id near the text, rel or
     itemprop (which only markup for machines carries) a little further up."""
     node: etree._Element | None = element
@@ -103,20 +105,27 @@ def _author_mark(element: etree._Element, marked: dict[etree._Element, int]) -> 
             return None
         found = marked.get(node)
         if found is None:
-            found = marked[node] = _mark_kind(node)
+            found = marked[node] = _mark_kind(node, names)
         if found == _SEMANTIC or (found == _NAMED and level < _CLASS_LEVELS):
             return node
         node = node.getparent()
     return None
 
 
-def _mark_kind(node: etree._Element) -> int:
+def _mark_kind(node: etree._Element, names: dict[str, bool]) -> int:
+    """`names` remembers which class and id values name a byline: a page repeats a few of them
+    on many elements."""
     get = node.get
     rel, itemprop, name, ident = get("rel"), get("itemprop"), get("class"), get("id")
     if (rel and "author" in rel) or (itemprop and _AUTHOR_PROP.search(itemprop)):
         return _SEMANTIC
-    if (name and _AUTHOR_MARK.search(name)) or (ident and _AUTHOR_MARK.search(ident)):
-        return _NAMED
+    for value in (name, ident):
+        if value:
+            named = names.get(value)
+            if named is None:
+                named = names[value] = _AUTHOR_MARK.search(value) is not None
+            if named:
+                return _NAMED
     return _UNMARKED
 
 
