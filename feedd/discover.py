@@ -41,17 +41,18 @@ from feedd.discover_signals import (
     Prose,
     block_heading,
     chrome_factor,
-    followed_by_pager,
     foreign_list,
     headline_of,
     inside_running_text,
+    lead_item,
     looks_like_ad,
-    names_the_page,
+    own_list_bonus,
     prose_map,
     read_date,
     text_beside,
     url_looks_like_article,
     url_looks_like_section,
+    with_summaries,
 )
 from feedd.errors import DiscoverError
 from feedd.listing_data import embedded_links, script_texts
@@ -67,8 +68,6 @@ CHROME_FLOOR_FOR_CREDIBILITY = 0.3
 MIN_MEAN_UNITS = 14.0
 ARTICLE_PROSE_UNITS = 500.0  # about 250 Chinese characters or 500 Latin letters of running text
 LEAD_BLOCK_SHARE = 0.3  # of the best section's score, for top stories set before a homepage's sections
-PAGER_BONUS = 1.5
-PAGE_NAME_BONUS = 2.0
 
 
 @dataclass(frozen=True)
@@ -307,14 +306,14 @@ def _score(group: _Group, facts: _PageFacts) -> Candidate | None:
         return None
     links = list(tally.links)
     chrome, reasons = chrome_factor(group.container)
-    members = _with_summaries(group, facts.prose)
+    members = with_summaries(group.container, group.items, facts.prose)
     quality, more_reasons, doubtful = _quality(members, tally, facts)
     # A "related" or "recommended" box on a page carrying an article's prose is that article's extras.
     doubtful = doubtful or (chrome < 1.0 and facts.prose.outside(*members) >= ARTICLE_PROSE_UNITS)
     reasons += more_reasons
-    total = tally.total * _own_list_bonus(group.container, facts.title)
+    total = tally.total * own_list_bonus(group.container, facts.title)
     # A hero story above a homepage's titled sections belongs to none of them.
-    lead = None if group.sections else _lead_item(group.container, facts, {link.url for link in links})
+    lead = None if group.sections else lead_item(group.container, facts.below, {link.url for link in links})
     if lead is not None:
         links.insert(0, Link(url=lead.url, title=lead.text, published=None, container=links[0].container))
     score = round(total * quality * chrome, 3)
@@ -364,40 +363,6 @@ def _read_item(item: etree._Element, facts: _PageFacts) -> _Item:
                       inside_running_text(headline.element, facts.prose.elements))
         facts.items[item] = known
     return known
-
-
-def _own_list_bonus(container: etree._Element, title: str) -> float:
-    """The list a section page exists for is named by the page's title and goes on behind a pager."""
-    bonus = PAGER_BONUS if followed_by_pager(container) else 1.0
-    if names_the_page(block_heading(container), title):
-        bonus *= PAGE_NAME_BONUS
-    return bonus
-
-
-def _lead_item(container: etree._Element, facts: _PageFacts, seen: set[str]) -> Anchor | None:
-    """A featured story set just before the list (a lead promo): one headline to an article page."""
-    previous = container.getprevious()
-    while previous is not None and not isinstance(previous.tag, str):
-        previous = previous.getprevious()
-    if previous is None or previous not in facts.below:
-        return None
-    headlines = {a.url: a for a in facts.below[previous] if a.units >= HEADLINE_UNITS}
-    if len(headlines) != 1:
-        return None
-    lead = next(iter(headlines.values()))
-    if lead.url in seen or lead.offsite or not url_looks_like_article(lead.url):
-        return None
-    return lead
-
-
-def _with_summaries(group: _Group, prose: Prose) -> tuple[etree._Element, ...]:
-    """The items plus the prose siblings between them when there is about one per item: the summaries of
-    a flat list (dt/dd, h2/p). Many paragraphs around a few items are an article's, not summaries."""
-    if group.container is not group.items[0].getparent():
-        return group.items
-    members = set(group.items)
-    between = [child for child in group.container if child not in members and prose.below.get(child, 0.0) > 0]
-    return group.items + tuple(between) if len(between) <= len(group.items) else group.items
 
 
 def _quality(items: tuple[etree._Element, ...], tally: _Tally,

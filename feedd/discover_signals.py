@@ -65,6 +65,8 @@ _PAGER_WORDS = frozenset({"pager", "pagination", "paging", "pagenav", "pagebox",
                           "fenye", "nextpage", "loadmore", "older", "page"})
 _PAGER_MAX_TEXT = 120
 _ANCESTOR_REACH = 6
+PAGER_BONUS = 1.5
+PAGE_NAME_BONUS = 2.0
 PROSE_CHUNK_UNITS = 40
 FOREIGN_SHARE = 0.8  # of a run's headlines leading off-site, for the run to be an off-site list
 FOREIGN_TEXT_SHARE = 0.5  # of their items' text that those headlines make up
@@ -276,3 +278,38 @@ def headline_of(anchors: list[Anchor]) -> Anchor:
         anchor for anchor in long_enough if url_looks_like_article(anchor.url)] or pool
     widest = max(anchor.units for anchor in pool)
     return next(anchor for anchor in pool if anchor.units * 2 >= widest)
+
+
+def own_list_bonus(container: etree._Element, title: str) -> float:
+    """The list a section page exists for is named by the page's title and goes on behind a pager."""
+    bonus = PAGER_BONUS if followed_by_pager(container) else 1.0
+    if names_the_page(block_heading(container), title):
+        bonus *= PAGE_NAME_BONUS
+    return bonus
+
+
+def lead_item(container: etree._Element, below: dict[etree._Element, list[Anchor]], seen: set[str]) -> Anchor | None:
+    """A featured story set just before the list (a lead promo): one headline to an article page."""
+    previous = container.getprevious()
+    while previous is not None and not isinstance(previous.tag, str):
+        previous = previous.getprevious()
+    if previous is None or previous not in below:
+        return None
+    headlines = {a.url: a for a in below[previous] if a.units >= HEADLINE_UNITS}
+    if len(headlines) != 1:
+        return None
+    lead = next(iter(headlines.values()))
+    if lead.url in seen or lead.offsite or not url_looks_like_article(lead.url):
+        return None
+    return lead
+
+
+def with_summaries(container: etree._Element, items: tuple[etree._Element, ...],
+                   prose: Prose) -> tuple[etree._Element, ...]:
+    """The items plus the prose siblings between them when there is about one per item: the summaries of
+    a flat list (dt/dd, h2/p). Many paragraphs around a few items are an article's, not summaries."""
+    if container is not items[0].getparent():
+        return items
+    members = set(items)
+    between = [child for child in container if child not in members and prose.below.get(child, 0.0) > 0]
+    return items + tuple(between) if len(between) <= len(items) else items
