@@ -79,21 +79,23 @@ def read_byline(facts: PageFacts, header: Sequence[Segment], footer: Sequence[Se
     `opening` is the body's first lines, where a wire dateline ('新华社北京5月20日电') names the source,
     and `body` all of the body's lines (read from the page when not given)."""
     parts = _article_parts(facts, header, footer, opening, body)
-    editor = first_labelled(EDITOR_LABEL, _texts(header, footer, _short_lines(parts.area)))
-    source = _source(facts, parts, opening)
+    label_lines = _short_lines(parts.area)
+    beside = _beside_dateline(header)
+    editor = first_labelled(EDITOR_LABEL, _texts(header, footer, label_lines))
+    source = _source(facts, parts, opening, label_lines, beside)
     # Chinese bylines keep 来源 and 作者 apart; elsewhere an agency byline is the author too.
     outlet = source if source and CJK.search(source) and not KANA.search(source) else None
     author = find_author(facts, parts, (editor, outlet))
     if author is None:
-        author = _account(facts, header, (source, editor))
+        author = _account(facts, header, beside, (source, editor))
     return Byline(source=source, author=author, editor=editor)
 
 
-def _account(facts: PageFacts, header: Sequence[Segment], others: tuple[str | None, ...]) -> str | None:
+def _account(facts: PageFacts, header: Sequence[Segment], beside: str | None,
+             others: tuple[str | None, ...]) -> str | None:
     """A self-media account writes the piece: the name beside the time that links to a profile
     (toutiao's '中国网'), a profile link in the byline, or a name set off from the date by a dot
     ('2019-05-17 · 苏皖城市报道')."""
-    beside = _beside_dateline(header)
     if beside and _is_account(facts, beside):
         return beside if beside not in others and not _FURNITURE_WORD.search(beside) else None
     for segment in header[:_ACCOUNT_LINES]:
@@ -156,7 +158,9 @@ def _article_parts(facts: PageFacts, header: Sequence[Segment], footer: Sequence
                         segments[max(0, min(starts) - _AREA_MARGIN): max(stops) + _AREA_MARGIN])
 
 
-def _source(facts: PageFacts, parts: ArticleParts, opening: Sequence[Segment]) -> str | None:
+def _source(facts: PageFacts, parts: ArticleParts, opening: Sequence[Segment], label_lines: Sequence[Segment],
+            beside: str | None) -> str | None:
+    """`label_lines`: the short lines of the article's stretch; `beside`: the outlet-like word beside the time."""
     header, footer = parts.header, parts.footer
     for region in (header, footer):
         found = _labelled_source(joined(region))
@@ -168,7 +172,6 @@ def _source(facts: PageFacts, parts: ArticleParts, opening: Sequence[Segment]) -
     marked = marked_text(header, _SOURCE_CLASS)
     if marked and looks_like_outlet(marked):
         return marked
-    beside = _beside_dateline(header)
     if beside and not _is_account(facts, beside):
         return beside
     declared = _declared_outlet(facts)
@@ -181,8 +184,7 @@ def _source(facts: PageFacts, parts: ArticleParts, opening: Sequence[Segment]) -
         wire = _WIRE_DATELINE.match(segment.text)
         if wire and usable_source(wire.group("value")):
             return wire.group("value")
-    anywhere = _labelled_source(joined([segment for segment in _short_lines(parts.area)
-                                        if segment.element.tag != "a"]))
+    anywhere = _labelled_source(joined([segment for segment in label_lines if segment.element.tag != "a"]))
     return anywhere if anywhere and looks_like_outlet(anywhere) else None
 
 
