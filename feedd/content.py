@@ -29,6 +29,7 @@ _NEGATIVE_WORDS = frozenset({
     "tag", "tags", "popup", "login", "subscribe", "newsletter", "toolbar", "print", "pager", "pagination",
     "social", "bottom", "top", "header", "masthead", "banner", "modal", "cookie", "cookies", "disclaimer",
     "keyword", "keywords", "xgyd", "xgxw", "tuijian", "morenews", "sponsor", "sponsored", "outbrain", "taboola",
+    "consent", "onetrust", "gdpr",
 })
 _NEGATIVE_PREFIXES = ("comment", "share", "sharing", "related", "recommend", "relevant", "advert", "footer",
                       "sidebar", "breadcrumb", "newsletter", "social")
@@ -38,6 +39,10 @@ _POSITIVE = re.compile(
 _BOILERPLATE_LINE = re.compile(
     r"^\s*[\[【(（]?\s*(?:责任编辑|责编|编辑|纠错|分享到|打印|关闭窗口|扫一扫|返回顶部|相关(?:新闻|阅读|文章)|"
     r"版权(?:声明|所有)|阅读下一篇|上一篇|下一篇|点击(?:进入|查看)|推荐阅读|延伸阅读)", re.IGNORECASE)
+_FURNITURE_WEIGHT = 0.4
+# Sections that hold prose but never the story, whatever is inside them.
+_SIDE_SECTION_PREFIXES = ("comment", "disqus", "cookie", "consent", "onetrust", "gdpr")
+_SIDE_SECTION_WEIGHT = 0.1
 _DROPPED_TAGS = frozenset({"form", "input", "nav", "aside", "footer"})
 _LINE_TAGS = frozenset({"p", "div", "span", "h1", "h2", "h3", "strong", "font", "td"})
 # Climb at most this many levels, and only for this much more prose.
@@ -86,6 +91,9 @@ def find_content_node(root: etree._Element, measures: dict[etree._Element, Measu
         sizes = measures.get(node, Measure())
         density = sizes.links / sizes.text if sizes.text else 1.0
         score = points * (1 - density) * _class_weight(node, known)
+        # Checked only for a would-be winner.
+        if score > best_score and _inside_side_section(node):
+            score *= _SIDE_SECTION_WEIGHT
         if score > best_score:
             best, best_score = node, score
     if best is None:
@@ -183,6 +191,19 @@ def _marks_say(node: etree._Element, known: dict[str, tuple[bool, bool]]) -> tup
     return said
 
 
+def _inside_side_section(node: etree._Element) -> bool:
+    """A block within reader comments or a cookie/consent dialog. Only these: words like 'sidebar'
+    also name the layout grids that wrap a whole story."""
+    for ancestor in node.iterancestors():
+        if ancestor.tag in ("body", "html"):
+            return False
+        marks = f"{ancestor.get('class', '')} {ancestor.get('id', '')}".lower()
+        if any(word in marks for word in _SIDE_SECTION_PREFIXES) and any(
+                word.startswith(_SIDE_SECTION_PREFIXES) for word in re.split(r"[\s_-]+", marks)):
+            return True
+    return False
+
+
 def _class_weight(node: etree._Element, known: dict[str, tuple[bool, bool]]) -> float:
     positive, negative = _marks_say(node, known)
     weight = 1.0
@@ -191,7 +212,7 @@ def _class_weight(node: etree._Element, known: dict[str, tuple[bool, bool]]) -> 
     if positive:
         weight *= 1.3
     if negative:
-        weight *= 0.4
+        weight *= _FURNITURE_WEIGHT
     return weight
 
 

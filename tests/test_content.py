@@ -73,3 +73,17 @@ def test_content_does_not_count_a_span_twice_inside_its_paragraph() -> None:
     text = corpus_article("magic-html-benchmark", name).content_text
     assert "Apple plans to put its M2 Ultra on cloud servers" in text
     assert "a reporter who covers AI" not in text
+
+
+def test_content_passes_over_reader_comments_longer_than_the_post() -> None:
+    name = "ac3c035520461017a7c5b248d8e39ef063cad4c0c7d7b7ecd68aff8f15099485.html"
+    text = corpus_article("scrapinghub-article-extraction-benchmark", name).content_text
+    assert "Our goal with hosting quarterly open threads" in text
+    assert "Our best guess is that any effects on vehicle speed are fairly small" not in text
+
+
+def test_content_passes_over_a_cookie_notice_longer_than_the_story() -> None:
+    name = "2d5228514fd49969ab1b9dbbf0df063702fcbb50120f8b690a9049867d0f5e8f.html"
+    text = corpus_article("magic-html-benchmark", name).content_text
+    assert "Caitlin Clark has adopted a new mentality for her time in the WNBA." in text
+    assert "This Cookie Notice" not in text
