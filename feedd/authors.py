@@ -50,6 +50,11 @@ _TITLED_CREDIT = re.compile(r"作者\s*[:：][^()（）\n]{0,80}?" + _JOB_TITLES
                             + r"(?P<value>[\u4e00-\u9fff·]{2,4})\s*[)）]")
 # Old portals print the writer in brackets after the time: '2004年7月16日08:19 [ 黄宇 ] 来源：'.
 _BRACKETED_BESIDE_TIME = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?\s*[\[【]\s*(?P<value>[\u4e00-\u9fff·]{2,4})\s*[\]】]")
+# A bare 'By' may lead a sentence ('By Tuesday, …'): it needs a full name after it.
+_POSTED_BY_LINE = re.compile(r"^\s*(?:(?i:(?:posted|written|published)\s+by)\s+(?P<handle>[A-ZÀ-Ý].*)"
+                             r"|(?i:by|von|par|por)\s+(?P<value>[A-ZÀ-Ý][^\s,]+\s+[A-ZÀ-Ý].*))")
+_BYLINE_END = re.compile(r"\s*(?:[|·•@]|,?\s+\d|\s+(?:on|am|le|el|il|den)\s+\d)")
+_POSTED_BY_CHARS = 60
 _CREDIT_TAIL = re.compile(r"\s*(?:整合|整理|编译|报道|报导|報導|即時報導)$")
 # A desk before the writer: '上報快訊／范姜佳鈺'.
 _DESK_SLASH = re.compile(r"^[\u4e00-\u9fff]{3,8}[/／](?P<value>[\u4e00-\u9fff·]{2,4})$")
@@ -59,7 +64,8 @@ _SURNAMES = frozenset("王李张張刘劉陈陳杨楊黄黃赵趙吴吳周徐孙
                       "邹鄒孟熊秦邱江尹薛闫閻段雷侯龙龍史陶黎贺賀顾顧毛郝龚龔邵万萬钱錢严嚴覃武戴莫孔向汤湯")
 _AUTHOR_CLASS = re.compile(r"author|byline|writer|zuozhe", re.IGNORECASE)
 _AUTHOR_META = ("article:author", "author", "dc.creator", "sailthru.author", "parsely-author", "byl",
-                "og:article:author", "twitter:creator")
+                "og:article:author", "cxenseparse:author", "article:author_name", "article_author", "og:author",
+                "content_author", "articleauthor", "twitter:creator")
 # Organisations that are a crowd, not an outlet ('维基媒体项目贡献者').
 COLLECTIVE = re.compile(r"贡献者|貢獻者|网友|用户|contributors|community", re.IGNORECASE)
 _COMPANY = re.compile(r"\b(?:Inc|Ltd|LLC|GmbH|Corp|Co\.,? Ltd|S\.A|Condé Nast)\b\.?|有限公司", re.IGNORECASE)
@@ -117,7 +123,7 @@ def find_author(facts: PageFacts, parts: ArticleParts, others: tuple[str | None,
                                                                    plausible)
     return (marked_author(facts, parts.area, article, plausible) or _signed(header)
             or _credit_line([*body[-_BODY_TAIL:], *footer], plausible)
-            or _footer_label(footer, plausible))
+            or _footer_label(footer, plausible) or _posted_by(parts.area, plausible))
 
 
 def _article_wrappers(header: Sequence[Segment], body: Sequence[Segment]) -> frozenset[etree._Element]:
@@ -135,6 +141,17 @@ def _named(value: str) -> str:
         if found:
             return found.group("value")
     return value
+
+
+def _posted_by(area: Sequence[Segment], plausible: Callable[[str], bool]) -> str | None:
+    """An unmarked short line that leads with the writer: 'Posted by Konstantin', 'von Andreas Kürten'."""
+    for segment in area:
+        found = _POSTED_BY_LINE.match(segment.text) if len(segment.text) <= _POSTED_BY_CHARS else None
+        if found:
+            name = clean_value(_BYLINE_END.split(found.group("handle") or found.group("value"), maxsplit=1)[0])
+            if name and plausible(name):
+                return name
+    return None
 
 
 def _footer_label(footer: Sequence[Segment], plausible: Callable[[str], bool]) -> str | None:

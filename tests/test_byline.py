@@ -276,3 +276,14 @@ def test_byline_does_not_take_a_publish_label_beside_the_time_for_an_account() -
     # '于 2024-05-06 15:47:53 发布' on a blog whose byline links to the writer's profile.
     name = "d231b17088855d546e63d626119f38fcb324a015767a0a3f002e068fd584c393.html"
     assert corpus_article("magic-html-benchmark", name).author != "发布"
+
+
+@pytest.mark.parametrize(("line", "author"), [
+    ("Posted by Konstantin @ 12:00 am", "Konstantin"),
+    ("von Andreas Kürten", "Andreas Kürten"),
+    ("By Tuesday, the river had risen", None),
+])
+def test_byline_reads_an_unmarked_line_that_leads_with_the_writer_but_not_a_sentence(line: str,
+                                                                                    author: str | None) -> None:
+    article = inline_article(f"<h1>Title</h1><div><span>{line}</span></div>{STORY}")
+    assert article.author == author
