@@ -35,11 +35,12 @@ _NOT_A_NAME = re.compile(
     r"|^(?:简介|博客|更多|查看|关注|相关|手记|我来说两句|当前位置|您的位置|您现在的位置|首页|返回)"
     r"|@|[。，！？!?■□●○◆◇★☆▲△▼▽※→]|\d{1,2}[:.]\d{2}"
     r"|^(?:on|am|el|le)$|^foto\b"
-    # A month alone is what is left of a date line ('juillet 2020').
+    # A month or a day alone is what is left of a date line ('juillet 2020') or a sentence ('By Tuesday, …').
     r"|^(?:january|february|march|april|may|june|july|august|september|october|november|december|janvier|"
     r"février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|januar|februar|märz|juni|juli|"
     r"oktober|dezember|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|"
-    r"diciembre)$"
+    r"diciembre|monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|donnerstag|"
+    r"freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|today|tomorrow|yesterday)$"
     # A job title printed where the name was expected ('Parliamentary editor').
     r"|^(?!.*\bstaff\b).+\s(?:editor|director|correspondent|reporter|contributor|manager|producer)$",
     re.IGNORECASE)
