@@ -62,6 +62,10 @@ _LABEL_LINE_CHARS = 80
 _DOTTED_ACCOUNT = re.compile(r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*[·•]\s*"
                              r"(?P<value>[\u4e00-\u9fff]{2,10})(?:\s|$)")
 _FURNITURE_WORD = re.compile(r"关注|分享|评论|举报|收藏|阅读|浏览|点赞|原创|首页|客户端|登录|注册|发布|来自")
+# Where the post was sent from ('2024-05-13 · 北京', '发布于：江苏省') is not who wrote it.
+_PLACE = re.compile(r"^(?:北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|"
+                    r"湖南|广东|海南|四川|贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门|海外|中国)"
+                    r"(?:省|市|自治区|特别行政区)?$|[省市区县州]$")
 # Bylines sit within a few lines of the headline or the body; beyond lie other articles' writers.
 _AREA_MARGIN = 25
 
@@ -111,7 +115,8 @@ def _account(facts: PageFacts, header: Sequence[Segment], beside: str | None,
 def _names_account(name: str) -> bool:
     # Self-media platforms are Chinese; elsewhere a profile link in the header is an avatar or a tag.
     return (2 <= len(name) <= 20 and bool(CJK.search(name)) and plausible_byline(name)
-            and not looks_like_outlet(name) and not _FURNITURE_WORD.search(name) and not _DATELINE.search(name))
+            and not looks_like_outlet(name) and not _FURNITURE_WORD.search(name) and not _DATELINE.search(name)
+            and not _PLACE.search(name))
 
 
 def _links_to_profile(element: etree._Element) -> bool:

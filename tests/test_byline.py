@@ -287,3 +287,8 @@ def test_byline_reads_an_unmarked_line_that_leads_with_the_writer_but_not_a_sent
                                                                                     author: str | None) -> None:
     article = inline_article(f"<h1>Title</h1><div><span>{line}</span></div>{STORY}")
     assert article.author == author
+
+
+def test_byline_does_not_take_the_place_a_post_was_sent_from_for_an_account() -> None:
+    byline = "<p class='time'><span>2024-05-13 06:15</span><span> · </span><span>北京</span></p>"
+    assert inline_article(f"<h1>标题</h1>{byline}{STORY}").author is None
