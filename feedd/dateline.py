@@ -17,17 +17,19 @@ from feedd.dates import parse_date, parse_dated
 from feedd.extract_page import Segment
 from feedd.models import Timestamp
 
+# The label patterns are matched against lower-cased text: a case-sensitive alternation is several
+# times faster than an IGNORECASE one, and these run on every short line of a page.
 # Widgets and footers whose dates are never the publication time, wherever the date sits.
 _DECOY = re.compile(r"©|copyright|版权|all rights|今天是|今日|农历|星期.\s*$|天气|推荐文章|相关文章|相关阅读|"
-                    r"上一篇|下一篇", re.IGNORECASE)
+                    r"上一篇|下一篇")
 # A counter's label disqualifies a line only when it comes before the line's first number
 # ("发布时间: 2018-05-17 | 浏览次数: 12" is a dateline).
-_COUNTER_LABEL = re.compile(r"评论|回复|留言|访问量|浏览|阅读数|点击", re.IGNORECASE)
+_COUNTER_LABEL = re.compile(r"评论|回复|留言|访问量|浏览|阅读数|点击")
 # An update label names the line's date ("November 28, 2013 -- Updated 0203 GMT"), unless a
 # publication label comes first ("发布时间：2020-01-02 最后更新：2020-01-05").
 _UPDATE_LABEL = re.compile(r"最后更新|最近更新|更新时间|更新于|修改时间|编辑于|updated|modified|"
                            r"last edit|aktualisiert|letzte änderung|geändert|mis à jour|actualizado|atualizado|"
-                           r"aggiornato|zaktualizowano|bijgewerkt", re.IGNORECASE)
+                           r"aggiornato|zaktualizowano|bijgewerkt")
 _FIRST_NUMBER = re.compile(r"\d")
 _CLOCK = re.compile(r"\d{1,2}:\d{2}\b")
 # One piece of a date split over several elements: "2019", "09", "/", "07", "19", ":", "02".
@@ -35,7 +37,7 @@ _DATE_PIECE = re.compile(r"[\d/:.\-年月日\s]{1,5}")
 _DATE_PIECES_MIN = 3
 _PUBLISH_LABEL = re.compile(r"(发布时间|发表时间|发布日期|发文日期|时间|日期|发布于|发表于|posted|published|"
                             r"veröffentlicht|erschienen|publié|publicado|pubblicato|opublikowano|gepubliceerd|"
-                            r"公開日|掲載日|投稿日|配信日|配信開始日|発行日|発売日)", re.I)
+                            r"公開日|掲載日|投稿日|配信日|配信開始日|発行日|発売日)")
 _ABOVE_BODY = 25
 _ABOVE_TITLE = 4
 _CLOCK_REACH = 4
@@ -104,7 +106,8 @@ def _first_date(window: Sequence[Segment], zone: tzinfo, now: datetime,
         if is_decoy(segment.text) or len(segment.text) > 160 or _in_caption(segment.element):
             continue
         # Linked dates are usually other articles', except a date-archive link in the byline itself.
-        if segment.element.tag == "a" and position >= _LINKED_DATE_REACH and not _PUBLISH_LABEL.search(segment.text):
+        if (segment.element.tag == "a" and position >= _LINKED_DATE_REACH
+                and not _PUBLISH_LABEL.search(segment.text.lower())):
             continue
         found = (reader(segment.text, zone, now) or _pieced_date(window, position, zone, now, reader)
                  or _with_next_clock(window, position, zone, now, reader))
@@ -149,6 +152,7 @@ def _machine_stamp(element: etree._Element, shown: Timestamp, zone: tzinfo, now:
 
 
 def is_decoy(text: str) -> bool:
+    text = text.lower()
     if _DECOY.search(text):
         return True
     update = _UPDATE_LABEL.search(text)
@@ -233,8 +237,10 @@ def lone_timestamp(segments: Sequence[Segment], zone: tzinfo, now: datetime) -> 
 
 def _labelled_date(segments: Sequence[Segment], zone: tzinfo, now: datetime) -> Timestamp | None:
     for position, segment in enumerate(segments):
-        label = _PUBLISH_LABEL.search(segment.text)
-        if label is None or is_decoy(segment.text) or len(segment.text) > 200:
+        if len(segment.text) > 200:
+            continue
+        label = _PUBLISH_LABEL.search(segment.text.lower())
+        if label is None or is_decoy(segment.text):
             continue
         found = parse_date(segment.text[label.start():], zone, now) or _after_label(segments, position, zone, now)
         if found is not None:
@@ -257,7 +263,7 @@ def labelled_clock(segments: Sequence[Segment], day: Timestamp, zone: tzinfo, no
         text = segment.text
         if len(text) > 200 or not all(part in text for part in wanted) or not _CLOCK.search(text):
             continue
-        label = _PUBLISH_LABEL.search(text)
+        label = _PUBLISH_LABEL.search(text.lower())
         if label is None or is_decoy(text):
             continue
         found = parse_dated(text[label.start():], zone, now)
@@ -272,7 +278,7 @@ def update_line(segments: Sequence[Segment], zone: tzinfo, now: datetime) -> Tim
         text = segment.text
         if len(text) > 200:
             continue
-        label = _UPDATE_LABEL.search(text)
+        label = _UPDATE_LABEL.search(text.lower())
         found = parse_dated(text[label.start():], zone, now) if label is not None else None
         if found is not None:
             return found
