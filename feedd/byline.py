@@ -26,6 +26,7 @@ from feedd.byline_text import (
     joined,
     looks_like_outlet,
     plausible_byline,
+    plausible_name,
     usable_source,
 )
 from feedd.extract_page import PageFacts, Segment, json_ld_values, meta_value, normalise_space
@@ -43,10 +44,13 @@ _SOURCE_FROM = re.compile(r"(?=[本文稿来])(?:本文|文章|稿件)?来源于
 _CITATION = re.compile(r"(?:^|\n)\s*[(（]?\s*(?:——|—|--|摘自|选自|转自|转载自|原载于?|刊于|载于|录自)\s*"
                        r"《(?P<value>[^》\n]{2,30})》")
 EDITOR_LABELS = ("责任编辑", "責任編輯", "责编", "值班编辑", "编辑", "編輯", "选稿", "Editor")
-EDITOR_LABEL = re.compile(
-    r"(?=[责責值编編选E])(?:" + "|".join(EDITOR_LABELS) + r")\s*[:：]\s*"
-    r"(?P<value>[^\s:：|｜,，;；。()（）【】\[\]<>]{1,30}(?:[ 、,，][A-Za-z]{1,3}\d{2,6}(?![\w]))?"
-    r"(?:[、,，][^\s:：|｜,，;；。()（）【】\[\]<>]{2,12}(?:\s[A-Za-z]{1,3}\d{2,6})?)*)")
+# A value: a name, perhaps a western surname ('Demi Xia') or a staff code ('支全明 SF099'), or a list.
+_EDITOR_VALUE = (r"\s*[:：]\s*(?P<value>[^\s:：|｜,，;；。()（）【】\[\]<>]{1,30}(?: [A-Z][a-z]{1,20}(?![\w]))?"
+                 r"(?:[ 、,，][A-Za-z]{1,3}\d{2,6}(?![\w]))?"
+                 r"(?:[、,，][^\s:：|｜,，;；。()（）【】\[\]<>]{2,12}(?:\s[A-Za-z]{1,3}\d{2,6})?)*)")
+EDITOR_LABEL = re.compile(r"(?=[责責值编編选E])(?:" + "|".join(EDITOR_LABELS) + r")" + _EDITOR_VALUE)
+# '编辑：倪仕轩 责任编辑：杨格': the editor in charge is the one a feed names.
+_EDITOR_IN_CHARGE = re.compile(r"(?=[责責])(?:责任编辑|責任編輯|责编)" + _EDITOR_VALUE)
 _CREDIT_BEFORE = re.compile(r"(图片|图|照片|视频|素材|摄影|[(（])\s*$")
 _SOURCE_CLASS = re.compile(r"source|media[-_]?name|from|origin|laiyuan|ly\b", re.IGNORECASE)
 _WIRE_DATELINE = re.compile(r"^\s*[据據]?\s*(?P<value>[\u4e00-\u9fff]{2,6}?(?:社|网|網|台|报|報))"
@@ -85,11 +89,11 @@ def read_byline(facts: PageFacts, header: Sequence[Segment], footer: Sequence[Se
     parts = _article_parts(facts, header, footer, opening, body)
     label_lines = _short_lines(parts.area)
     beside = _beside_dateline(header)
-    editor = first_labelled(EDITOR_LABEL, _texts(header, footer, label_lines))
+    editor, first_editor = _editors(header, footer, label_lines)
     source = _source(facts, parts, opening, label_lines, beside)
     # Chinese bylines keep 来源 and 作者 apart; elsewhere an agency byline is the author too.
     outlet = source if source and CJK.search(source) and not KANA.search(source) else None
-    author = find_author(facts, parts, (editor, outlet))
+    author = find_author(facts, parts, (editor, first_editor, outlet))
     if author is None:
         author = _account(facts, header, beside, (source, editor))
     return Byline(source=source, author=author, editor=editor)
@@ -124,6 +128,17 @@ def _links_to_profile(element: etree._Element) -> bool:
         if node is not None and node.tag == "a" and _PROFILE_LINK.search(node.get("href", "")):
             return True
     return False
+
+
+def _editors(*regions: Sequence[Segment]) -> tuple[str | None, str | None]:
+    """The editor in charge if the region names one, else any editor (a sentence is not a name);
+    and the first editor of any kind, who is not the writer either."""
+    for text in _texts(*regions):
+        anyone = first_labelled(EDITOR_LABEL, [text], plausible_name)
+        in_charge = first_labelled(_EDITOR_IN_CHARGE, [text], plausible_name) if anyone else None
+        if anyone:
+            return in_charge or anyone, anyone
+    return None, None
 
 
 def _texts(*regions: Sequence[Segment]) -> Iterator[str]:

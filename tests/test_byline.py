@@ -292,3 +292,21 @@ def test_byline_reads_an_unmarked_line_that_leads_with_the_writer_but_not_a_sent
 def test_byline_does_not_take_the_place_a_post_was_sent_from_for_an_account() -> None:
     byline = "<p class='time'><span>2024-05-13 06:15</span><span> · </span><span>北京</span></p>"
     assert inline_article(f"<h1>标题</h1>{byline}{STORY}").author is None
+
+
+def test_byline_names_the_editor_in_charge_and_keeps_the_other_editor_out_of_the_author() -> None:
+    head = '<meta name="author" content="倪仕轩">'
+    article = inline_article(f"<h1>标题</h1><div>2024-05-13 06:15</div>{STORY}<div>编辑：倪仕轩 责任编辑：杨格</div>",
+                             head)
+    assert (article.editor, article.author) == ("杨格", None)
+
+
+def test_byline_reads_a_western_editor_name_whole() -> None:
+    article = inline_article(f"<h1>标题</h1><div>2024-05-13 06:15</div>{STORY}<p><strong>责编：Demi Xia</strong></p>")
+    assert article.editor == "Demi Xia"
+
+
+def test_byline_does_not_take_a_headline_after_an_empty_editor_label() -> None:
+    article = inline_article(f"<h1>标题</h1><div>2024-05-13 06:15</div>{STORY}"
+                             "<p><span>编辑：</span></p><p><a>疫情一刀切政策怎么投诉举报</a></p>")
+    assert article.editor is None
