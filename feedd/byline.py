@@ -45,10 +45,13 @@ _CITATION = re.compile(r"(?:^|\n)\s*[(（]?\s*(?:——|—|--|摘自|选自|转
                        r"《(?P<value>[^》\n]{2,30})》")
 EDITOR_LABELS = ("责任编辑", "責任編輯", "责编", "值班编辑", "编辑", "編輯", "选稿", "Editor")
 # A value: a name, perhaps a western surname ('Demi Xia') or a staff code ('支全明 SF099'), or a list.
-_EDITOR_VALUE = (r"\s*[:：]\s*(?P<value>[^\s:：|｜,，;；。()（）【】\[\]<>]{1,30}(?: [A-Z][a-z]{1,20}(?![\w]))?"
+_EDITOR_VALUE = (r"\s*[:：/／|｜]\s*(?P<value>[^\s:：|｜,，;；。()（）【】\[\]<>]{1,30}(?: [A-Z][a-z]{1,20}(?![\w]))?"
                  r"(?:[ 、,，][A-Za-z]{1,3}\d{2,6}(?![\w]))?"
                  r"(?:[、,，][^\s:：|｜,，;；。()（）【】\[\]<>]{2,12}(?:\s[A-Za-z]{1,3}\d{2,6})?)*)")
 EDITOR_LABEL = re.compile(r"(?=[责責值编編选E])(?:" + "|".join(EDITOR_LABELS) + r")" + _EDITOR_VALUE)
+# '（松花江网编辑 孙桂芳）': a bracketed credit closing the body needs no colon.
+_EDITOR_BRACKETED = re.compile(r"[(（][^()（）\n]{0,12}?(?:责任编辑|责编|编辑)\s+"
+                               r"(?P<value>[\u4e00-\u9fff·]{2,4})\s*[)）]")
 # '编辑：倪仕轩 责任编辑：杨格': the editor in charge is the one a feed names.
 _EDITOR_IN_CHARGE = re.compile(r"(?=[责責])(?:责任编辑|責任編輯|责编)" + _EDITOR_VALUE)
 _CREDIT_BEFORE = re.compile(r"(图片|图|照片|视频|素材|摄影|[(（])\s*$")
@@ -134,7 +137,8 @@ def _editors(*regions: Sequence[Segment]) -> tuple[str | None, str | None]:
     """The editor in charge if the region names one, else any editor (a sentence is not a name);
     and the first editor of any kind, who is not the writer either."""
     for text in _texts(*regions):
-        anyone = first_labelled(EDITOR_LABEL, [text], plausible_name)
+        anyone = first_labelled(EDITOR_LABEL, [text], plausible_name) \
+            or first_labelled(_EDITOR_BRACKETED, [text], plausible_name)
         in_charge = first_labelled(_EDITOR_IN_CHARGE, [text], plausible_name) if anyone else None
         if anyone:
             return in_charge or anyone, anyone

@@ -310,3 +310,13 @@ def test_byline_does_not_take_a_headline_after_an_empty_editor_label() -> None:
     article = inline_article(f"<h1>标题</h1><div>2024-05-13 06:15</div>{STORY}"
                              "<p><span>编辑：</span></p><p><a>疫情一刀切政策怎么投诉举报</a></p>")
     assert article.editor is None
+
+
+@pytest.mark.parametrize(("line", "editor"), [
+    ("（松花江网编辑 孙桂芳）", "孙桂芳"),
+    ("药剂科供稿 摄影/张艳 编辑/苏芳", "苏芳"),
+    ("责编|陈梦莹", "陈梦莹"),
+])
+def test_byline_reads_editors_credited_without_a_colon(line: str, editor: str) -> None:
+    article = inline_article(f"<h1>标题</h1><div>2024-05-13 06:15</div>{STORY}<p>{line}</p>")
+    assert article.editor == editor
