@@ -32,7 +32,7 @@ _CREDIT_LEAD = (r"(?:[^\s:：()（）【】]{0,10}?(?:记者|記者|通讯员|�
 _CREDIT_START = re.compile(r"^\s*[(（【\[]?\s*" + _CREDIT_LEAD + _CJK_NAMES)
 _CREDIT_BRACKETED = re.compile(r"[(（【\[]\s*" + _CREDIT_LEAD + _CJK_NAMES + r"\s*[)）】\]]")
 # Blogs sign a post at its foot: '由海姑娘张贴 @ 2005-03-15'.
-_POSTED_BY = re.compile(r"^\s*由\s*(?P<value>[^\s@]{2,12}?)\s*(?:张贴|發表|发表|发布|發佈)")
+_SIGNED_OFF = re.compile(r"^\s*由\s*(?P<value>[^\s@]{2,12}?)\s*(?:张贴|發表|发表|发布|發佈)")
 # '观察者网专栏作者 王文': the name follows the last label.
 _INNER_LABEL = re.compile(r"(?:作者|记者|記者|通讯员)\s*")
 # '作者' needs a separator ('作者手记' is a heading); '文' must not end a word ('正文：', '原文：');
@@ -92,38 +92,47 @@ def find_author(facts: PageFacts, parts: ArticleParts, others: tuple[str | None,
     def declarable(value: str) -> bool:
         return plausible_name(value) and value not in others and not is_outlet_name(value)
 
-    site = _site_keys(facts)
-
     def plausible(value: str) -> bool:
         return declarable(value) and plausible_byline(value)
 
     header, body, footer = parts.header, parts.body, parts.footer
-    credited = _credit_line([*header, *body[:3]], plausible)
-    if credited:
-        return credited
     article = _article_wrappers(header, body)
-    labelled = first_labelled(AUTHOR_LABEL, [joined(header)], plausible=plausible)
+    return (_credit_line([*header, *body[:3]], plausible)
+            or _header_author(facts, header, article, plausible)
+            or _declared_or_marked(facts, parts, article, declarable, plausible)
+            or marked_author(facts, parts.area, article, plausible) or _signed(header)
+            or _credit_line([*body[-_BODY_TAIL:], *footer], plausible)
+            or _footer_label(footer, plausible) or _posted_by(parts.area, plausible))
+
+
+def _header_author(facts: PageFacts, header: Sequence[Segment], article: frozenset[etree._Element],
+                   plausible: Callable[[str], bool]) -> str | None:
+    """A labelled byline under the headline ('作者：…', 'By …') with its co-authors, or a writer
+    bracketed after the time."""
+    text = joined(header)
+    labelled = first_labelled(AUTHOR_LABEL, [text], plausible=plausible)
     if labelled:
         return coauthors_of(facts, header, _named(labelled), article, plausible)
-    bracketed = _BRACKETED_BESIDE_TIME.search(joined(header))
-    if bracketed and plausible(bracketed.group("value")):
-        return bracketed.group("value")
-    declared = [value for value in declared_authors(facts, site) if declarable(value)]
-    marked = marked_text(header, _AUTHOR_CLASS)
+    bracketed = _BRACKETED_BESIDE_TIME.search(text)
+    return bracketed.group("value") if bracketed and plausible(bracketed.group("value")) else None
+
+
+def _declared_or_marked(facts: PageFacts, parts: ArticleParts, article: frozenset[etree._Element],
+                        declarable: Callable[[str], bool], plausible: Callable[[str], bool]) -> str | None:
+    """An element under the headline marked as the byline, or the JSON-LD / meta author."""
+    declared = [value for value in declared_authors(facts, _site_keys(facts)) if declarable(value)]
+    marked = marked_text(parts.header, _AUTHOR_CLASS)
     marked = _named(marked) if marked else None
     # A marked byline beats a declared author it extends ('Nils' → 'Nils Pickert') or a declared
     # account handle ('oreilly_japan'), not a full name it does not mention (a photo credit in a
     # box marked 'author').
     if marked and plausible(marked) and not (declared and (len(declared[0]) > len(marked) or (
             " " in declared[0] and not _shares_word(declared[0], marked)))):
-        return coauthors_of(facts, header, marked, article, plausible)
-    if declared:
-        # A CMS often declares only the first of several writers the byline names.
-        return declared[0] if "," in declared[0] else coauthors_of(facts, parts.area, declared[0], article,
-                                                                   plausible)
-    return (marked_author(facts, parts.area, article, plausible) or _signed(header)
-            or _credit_line([*body[-_BODY_TAIL:], *footer], plausible)
-            or _footer_label(footer, plausible) or _posted_by(parts.area, plausible))
+        return coauthors_of(facts, parts.header, marked, article, plausible)
+    if not declared:
+        return None
+    # A CMS often declares only the first of several writers the byline names.
+    return declared[0] if "," in declared[0] else coauthors_of(facts, parts.area, declared[0], article, plausible)
 
 
 def _article_wrappers(header: Sequence[Segment], body: Sequence[Segment]) -> frozenset[etree._Element]:
@@ -166,7 +175,7 @@ def _credit_line(segments: Sequence[Segment], plausible: Callable[[str], bool]) 
         text = segment.text
         if len(text) <= 40:
             text = _PADDED_NAME.sub(r"\1\2", text)
-            found = _CREDIT_START.match(text) or _POSTED_BY.match(text) or _CREDIT_BRACKETED.search(text)
+            found = _CREDIT_START.match(text) or _SIGNED_OFF.match(text) or _CREDIT_BRACKETED.search(text)
         else:
             found = _CREDIT_BRACKETED.search(text) or (_TITLED_CREDIT.search(text) if "作者" in text else None)
         if found is None:
