@@ -110,7 +110,8 @@ def _parse(raw: str) -> etree._Element:
     # An XML declaration is a processing instruction to the HTML parser; cut it like lxml's str path needs.
     if data.startswith(b"<?xml"):
         data = data[data.find(b"?>") + 2:]
-    parser = etree.HTMLParser(remove_pis=True, encoding="utf-8")
+    # No page is queried by id, so libxml2 need not index the ids.
+    parser = etree.HTMLParser(remove_pis=True, encoding="utf-8", collect_ids=False)
     root = etree.fromstring(data, parser) if data.strip() else None
     if root is None:
         root = etree.fromstring("<html><body></body></html>", parser)
