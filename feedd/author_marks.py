@@ -154,7 +154,7 @@ def _with_coauthors(facts: PageFacts, node: etree._Element, name: str,
             names = [name]
             for twin in twins:
                 other = byline_name(normalise_space(text_of(twin)))
-                if other and other not in names and plausible(other):
+                if other and not any(other in known or known in other for known in names) and plausible(other):
                     names.append(other)
             return names[:_MAX_WRITERS]
         box = box.getparent()

@@ -31,7 +31,8 @@ _OUTLET = re.compile(
     r"政府|发布|头条|财经|之声|之春|季刊|学报|中文站|Times|News|Post|Daily|Journal|Reuters|Press|Herald|Agency)$")
 _DATE_LIKE = re.compile(r"\d{3}|\d\s*[年月日]|[:：]")
 _NOT_A_NAME = re.compile(
-    r"^(?:posted|published|publicado|publié|veröffentlicht|follow|author|autor|no author|unknown|admin|share)\b"
+    r"^(?:posted|published|publicado|publié|veröffentlicht|follow|author|autor|no author|unknown|admin|share|"
+    r"more (?:about|from|by)|about the author|authors|autoren|auteurs|autores|авторы?)\b"
     r"|^(?:简介|博客|更多|查看|关注|相关|手记|我来说两句|当前位置|您的位置|您现在的位置|首页|返回)"
     r"|@|[。，！？!?■□●○◆◇★☆▲△▼▽※→]|\d{1,2}[:.]\d{2}"
     r"|^(?:on|am|el|le)$|^foto\b"
@@ -40,7 +41,8 @@ _NOT_A_NAME = re.compile(
     r"février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|januar|februar|märz|juni|juli|"
     r"oktober|dezember|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|"
     r"diciembre|monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|donnerstag|"
-    r"freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|today|tomorrow|yesterday)$"
+    r"freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|today|tomorrow|yesterday|"
+    r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?$"
     # A job title printed where the name was expected ('Parliamentary editor').
     r"|^(?!.*\bstaff\b).+\s(?:editor|director|correspondent|reporter|contributor|manager|producer)$",
     re.IGNORECASE)
@@ -120,7 +122,9 @@ def plausible_byline(value: str) -> bool:
         return False
     if CJK.search(value) or KANA.search(value):
         return True
-    return not any(_reads_as_prose(part) for part in _NAME_LIST_SPLIT.split(value))
+    # Each writer of a list is a name too ('Jon Porter, Jul' holds a date, '…, Politics Reporter' a job).
+    return not any(_reads_as_prose(part) or (part != value and _NOT_A_NAME.search(part))
+                   for part in _NAME_LIST_SPLIT.split(value) if part)
 
 
 def _reads_as_prose(part: str) -> bool:

@@ -320,3 +320,9 @@ def test_byline_does_not_take_a_headline_after_an_empty_editor_label() -> None:
 def test_byline_reads_editors_credited_without_a_colon(line: str, editor: str) -> None:
     article = inline_article(f"<h1>标题</h1><div>2024-05-13 06:15</div>{STORY}<p>{line}</p>")
     assert article.editor == editor
+
+
+def test_byline_leaves_dates_links_and_job_titles_marked_alike_out_of_the_writers() -> None:
+    box = ("<div class='byline'><span class='n'>Jon Porter</span> <span class='n'>Jul</span> "
+           "<span class='n'>More about Jon Porter</span> <span class='n'>Liz SkalkaPolitics Reporter</span></div>")
+    assert inline_article(f"<h1>Title</h1>{box}{STORY}").author == "Jon Porter"
