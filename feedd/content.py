@@ -40,6 +40,8 @@ _BOILERPLATE_LINE = re.compile(
     r"^\s*[\[【(（]?\s*(?:责任编辑|责编|编辑|纠错|分享到|打印|关闭窗口|扫一扫|返回顶部|相关(?:新闻|阅读|文章)|"
     r"版权(?:声明|所有)|阅读下一篇|上一篇|下一篇|点击(?:进入|查看)|推荐阅读|延伸阅读)", re.IGNORECASE)
 _FURNITURE_WEIGHT = 0.4
+_LINK_LINE_CHARS = 200
+_LINK_HEADLINE_CHARS = 15
 # Sections that hold prose but never the story, whatever is inside them.
 _SIDE_SECTION_PREFIXES = ("comment", "disqus", "cookie", "consent", "onetrust", "gdpr")
 _SIDE_SECTION_WEIGHT = 0.1
@@ -298,6 +300,10 @@ def _is_boilerplate(element: etree._Element, tag: str, sizes: Measure, minor: fl
         return True
     if (tag in ("ul", "ol", "div", "table", "section", "dl") and sizes.text > 0
             and sizes.links / sizes.text > 0.6 and sizes.text < minor):
+        return True
+    # "Read also: <a>another story</a>" between the paragraphs: one headline-long link, little else.
+    if (tag == "p" and 0 < sizes.text < _LINK_LINE_CHARS and sizes.links / sizes.text > 0.6
+            and sizes.links >= _LINK_HEADLINE_CHARS and len(element.findall(".//a")) == 1):
         return True
     # An element without visible text can match neither a boilerplate line nor the title.
     if tag in _LINE_TAGS and 0 < sizes.text < 80:

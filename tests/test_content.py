@@ -87,3 +87,18 @@ def test_content_passes_over_a_cookie_notice_longer_than_the_story() -> None:
     text = corpus_article("magic-html-benchmark", name).content_text
     assert "Caitlin Clark has adopted a new mentality for her time in the WNBA." in text
     assert "This Cookie Notice" not in text
+
+
+def test_content_drops_read_also_lines_between_paragraphs() -> None:
+    text = corpus_article("adbar-htmldate-trafilatura", "100noticias.com-millones.html").content_text
+    assert "Nicaragua cerró 2021 con una deuda externa total" in text
+    assert "Lea también: Impiden ingreso a Nicaragua" not in text
+
+
+def test_content_keeps_short_lines_of_several_short_links() -> None:
+    # Place names linked one by one are the story's facts, not a pointer to another story.
+    page = ("<html><body><article>" + paragraphs("The storm warning covers", 4)
+            + "<p>Region: <a href='/a'>Kurume City</a>, <a href='/b'>Saga City</a>, <a href='/c'>Oita City</a></p>"
+            + "</article></body></html>")
+    article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
+    assert "Region: Kurume City, Saga City, Oita City" in article.content_text
