@@ -168,7 +168,8 @@ def _non_ascii_runs(sample: str) -> Iterator[str]:
     for offset in range(0, len(sample) + _ASCII_CHUNK, _ASCII_CHUNK):
         plain = offset >= len(sample) or sample[offset: offset + _ASCII_CHUNK].isascii()
         if plain and region is not None:
-            yield from _NON_ASCII_RUN.findall(sample, region, offset)
+            for match in _NON_ASCII_RUN.finditer(sample, region, offset):
+                yield match.group()
             region = None
         elif not plain and region is None:
             region = offset
