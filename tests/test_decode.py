@@ -104,6 +104,13 @@ def test_decode_refuses_double_encoded_mojibake(wrong: str) -> None:
         decode_html(_double_encoded(wrong), "text/html; charset=utf-8")
 
 
+def test_decode_finds_mojibake_behind_a_long_plain_ascii_head() -> None:
+    # The sample skips all-ASCII stretches; runs after 40 KB of script, split over chunk edges, still count.
+    head = ("<script>" + "var a = 1;" * 4000 + "</script>").encode()
+    with pytest.raises(DecodeError, match="double-encoded"):
+        decode_html(head + _double_encoded("latin-1"), "text/html; charset=utf-8")
+
+
 def test_decode_tolerates_a_few_bad_bytes_in_a_declared_gb_page() -> None:
     # The corpus page b70f455d is GB2312 with 12 stray bytes: readable, not mojibake.
     body = (CWCED / "html" / "b70f455d-50d6-4c8c-a450-07d8e5ca2e06.html").read_bytes()
