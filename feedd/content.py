@@ -73,8 +73,7 @@ def measure(root: etree._Element) -> dict[etree._Element, Measure]:
 def find_content_node(root: etree._Element, measures: dict[etree._Element, Measure]) -> etree._Element:
     """The element that best holds the article's paragraphs."""
     candidates: dict[etree._Element, float] = {}
-    prose: dict[etree._Element, int] = {}
-    furniture: dict[etree._Element, bool] = {}
+    paragraphs: list[tuple[etree._Element, int]] = []
     known: dict[str, tuple[bool, bool]] = {}
     for node in root.iter(*_PARAGRAPH_TAGS):
         sizes = measures.get(node)
@@ -86,7 +85,7 @@ def find_content_node(root: etree._Element, measures: dict[etree._Element, Measu
         points = 1 + sizes.marks + min(length / 100, 3)
         _credit_ancestors(node, points, candidates)
         if sizes.links < sizes.text * 0.3:
-            _add_prose(node, length, prose, furniture, known)
+            paragraphs.append((node, length))
     best: etree._Element | None = None
     best_score = 0.0
     for node, points in candidates.items():
@@ -101,33 +100,68 @@ def find_content_node(root: etree._Element, measures: dict[etree._Element, Measu
     if best is None:
         body = root.find("body")
         return body if body is not None else root
-    return _widen(best, prose, measures)
+    chain = _widening_chain(best)
+    return _widen(chain, _prose_held(chain, paragraphs, known), measures)
 
 
-def _add_prose(node: etree._Element, length: int, prose: dict[etree._Element, int],
-               furniture: dict[etree._Element, bool], known: dict[str, tuple[bool, bool]]) -> None:
-    """Credit a paragraph's length to every ancestor up to the first furniture block (comments,
-    sidebars), so an ancestor's prose counts only the story-like text it holds."""
-    ancestor: etree._Element | None = node
-    while ancestor is not None:
-        marked = furniture.get(ancestor)
-        if marked is None:
-            positive, negative = _marks_say(ancestor, known)
-            marked = furniture[ancestor] = negative and not positive
-        if marked:
-            return
-        prose[ancestor] = prose.get(ancestor, 0) + length
-        ancestor = ancestor.getparent()
+def _widening_chain(best: etree._Element) -> list[etree._Element]:
+    """The best block and the ancestors it may widen to, nearest first."""
+    chain = [best]
+    for depth, ancestor in enumerate(best.iterancestors()):
+        if depth >= _WIDEN_LEVELS or ancestor.tag in ("html", "body"):
+            break
+        chain.append(ancestor)
+    return chain
 
 
-def _widen(best: etree._Element, prose: dict[etree._Element, int],
+def _prose_held(chain: list[etree._Element], paragraphs: list[tuple[etree._Element, int]],
+                known: dict[str, tuple[bool, bool]]) -> dict[etree._Element, int]:
+    """How much prose each chain block holds: a paragraph's length counts for the blocks above it up
+    to the first furniture block (comments, sidebars), so a block's prose is only its story-like
+    text. Each node's share of the chain is worked out once, not once per paragraph."""
+    members = set(chain)
+    top = chain[-1]
+    reach: dict[etree._Element, tuple[etree._Element, ...]] = {}
+    held: dict[etree._Element, int] = {}
+    for paragraph, length in paragraphs:
+        for block in _chain_above(paragraph, top, members, reach, known):
+            held[block] = held.get(block, 0) + length
+    return held
+
+
+def _chain_above(node: etree._Element, top: etree._Element, members: set[etree._Element],
+                 reach: dict[etree._Element, tuple[etree._Element, ...]],
+                 known: dict[str, tuple[bool, bool]]) -> tuple[etree._Element, ...]:
+    """The chain blocks a paragraph at `node` counts for; `reach` remembers every node's answer."""
+    path: list[etree._Element] = []
+    found: tuple[etree._Element, ...] = ()
+    current: etree._Element | None = node
+    while current is not None:
+        remembered = reach.get(current)
+        if remembered is not None:
+            found = remembered
+            break
+        positive, negative = _marks_say(current, known)
+        if negative and not positive:
+            reach[current] = ()
+            break
+        path.append(current)
+        if current is top:
+            break
+        current = current.getparent()
+    for step in reversed(path):
+        if step in members:
+            found = (step, *found)
+        reach[step] = found
+    return found
+
+
+def _widen(chain: list[etree._Element], prose: dict[etree._Element, int],
            measures: dict[etree._Element, Measure]) -> etree._Element:
     """A story split over sibling blocks (pages of a story stack, text around an embed): climb while
     the parent holds clearly more prose and stays prose, not navigation."""
-    node = best
-    for ancestor in best.iterancestors():
-        if ancestor.tag in ("html", "body") or ancestor in _ancestors_above(best, _WIDEN_LEVELS):
-            break
+    node = chain[0]
+    for ancestor in chain[1:]:
         sizes = measures.get(ancestor, Measure())
         held = prose.get(ancestor, 0)
         if sizes.links > sizes.text * 0.2 or held < sizes.text * 0.6:
@@ -136,14 +170,6 @@ def _widen(best: etree._Element, prose: dict[etree._Element, int],
         if held >= prose.get(node, 0) * _WIDEN_GAIN and gain >= _WIDEN_MIN_CHARS:
             node = ancestor
     return node
-
-
-def _ancestors_above(node: etree._Element, levels: int) -> set[etree._Element]:
-    above: set[etree._Element] = set()
-    for depth, ancestor in enumerate(node.iterancestors()):
-        if depth >= levels:
-            above.add(ancestor)
-    return above
 
 
 def _inside_paragraph(node: etree._Element) -> bool:
