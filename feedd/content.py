@@ -1,8 +1,9 @@
 """The article body: find the block that holds the story, clean it, render it as safe HTML and text.
 
 Scoring follows the readability idea: every paragraph scores by its length and punctuation and
-passes its score up to its ancestors; link-heavy or boilerplate-named blocks are discounted. One
-bottom-up walk measures text and link text of every element, so no subtree is measured twice.
+passes its score up to its ancestors; link-heavy or boilerplate-named blocks are discounted, and a
+block inside reader comments or a cookie dialog barely counts. The page walk (extract_page) has
+already measured text, link text and punctuation of every element, so no subtree is measured twice.
 """
 
 from __future__ import annotations
