@@ -27,7 +27,7 @@ def _gb_records() -> list[dict[str, str]]:
 
 def _first_content_words(record: dict[str, str]) -> str:
     """The longest run of Chinese characters in the labelled body's opening: markup cannot split it."""
-    runs = re.findall(r"[\u4e00-\u9fff]+", record["content"][:600])
+    runs: list[str] = re.findall(r"[\u4e00-\u9fff]+", record["content"][:600])
     return max(runs, key=len)[:12]
 
 
