@@ -41,6 +41,8 @@ _BOILERPLATE_LINE = re.compile(
     r"^\s*[\[【(（]?\s*(?:责任编辑|责编|编辑|纠错|分享到|打印|关闭窗口|扫一扫|返回顶部|相关(?:新闻|阅读|文章)|"
     r"版权(?:声明|所有)|阅读下一篇|上一篇|下一篇|点击(?:进入|查看)|推荐阅读|延伸阅读)", re.IGNORECASE)
 _FURNITURE_WEIGHT = 0.4
+_POSITIVE_WEIGHT = 1.3
+_MAX_WEIGHT = 1.0 * _POSITIVE_WEIGHT * _POSITIVE_WEIGHT  # an <article> whose class says so
 _LINK_LINE_CHARS = 200
 _LINK_HEADLINE_CHARS = 15
 # Sections that hold prose but never the story, whatever is inside them.
@@ -92,7 +94,10 @@ def find_content_node(root: etree._Element, measures: dict[etree._Element, Measu
     for node, points in candidates.items():
         sizes = measures.get(node, Measure())
         density = sizes.links / sizes.text if sizes.text else 1.0
-        score = points * (1 - density) * _class_weight(node, known)
+        plain = points * (1 - density)
+        if plain * _MAX_WEIGHT <= best_score:
+            continue  # no class or tag weight could lift it past the best
+        score = plain * _class_weight(node, known)
         # Checked only for a would-be winner.
         if score > best_score and _inside_side_section(node):
             score *= _SIDE_SECTION_WEIGHT
@@ -237,9 +242,9 @@ def _class_weight(node: etree._Element, known: dict[str, tuple[bool, bool]]) -> 
     positive, negative = _marks_say(node, known)
     weight = 1.0
     if node.tag in ("article", "main"):
-        weight *= 1.3
+        weight *= _POSITIVE_WEIGHT
     if positive:
-        weight *= 1.3
+        weight *= _POSITIVE_WEIGHT
     if negative:
         weight *= _FURNITURE_WEIGHT
     return weight
