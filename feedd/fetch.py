@@ -176,16 +176,8 @@ class _GuardedHTTPConnection(HTTPConnection):
         super().request(*args, **kwargs)
 
 
-class _GuardedHTTPSConnection(HTTPSConnection):
-    access: ClassVar[Access]
-    deadlines: ClassVar[_Deadlines]
-
-    def _new_conn(self) -> socket.socket:
-        return _guarded_socket(self.access, self._dns_host, self.port, self.timeout, self.deadlines.current)
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _watch_kept_alive(self.deadlines, self.sock)
-        super().request(*args, **kwargs)
+class _GuardedHTTPSConnection(_GuardedHTTPConnection, HTTPSConnection):
+    """The same guard; TLS is set up by HTTPSConnection on the guarded socket (next in the MRO)."""
 
 
 def _watch_kept_alive(deadlines: _Deadlines, sock: socket.socket | None) -> None:
