@@ -181,8 +181,13 @@ def _read_yeared(text: str, zone: tzinfo, now: datetime) -> Timestamp | None:
     return _leftmost(text, zone, now, _YEARED_FORMS)
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _leftmost(text: str, zone: tzinfo, now: datetime, forms: tuple[_Form, ...]) -> Timestamp | None:
     """The leftmost written date of any form; a longer match wins a tie (it carries the time)."""
+    if _DIGIT.search(text) is None:  # every written form has a day number: skip the many forms at once
+        return None
     best: tuple[int, int, re.Match[str], _Form] | None = None
     for form in forms:
         for match in form.pattern.finditer(text):

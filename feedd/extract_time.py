@@ -37,7 +37,7 @@ PUBLISHED_META = (
 # called with a literal ('showDate("2020/04/17 01:43:09")').
 _SCRIPT_TIME = re.compile(
     r"(?:\b(?:ct|publish_time|publishTime|pubtime|pubTime|pubDate|publish_date|datePublished|create_time)"
-    r"[\"']?\s*[=:]\s*[\"']?|\b\w*[Dd]ate\(\s*[\"'])(?P<value>\d{10}(?!\d)|"
+    r"[\"']?\s*[=:]\s*[\"']?|[Dd]ate\(\s*[\"'])(?P<value>\d{10}(?!\d)|"
     r"\d{4}[-/]\d{1,2}[-/]\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?(?:[+-]\d{2}:?\d{2}|Z)?)")
 _URL_DATE = (
     re.compile(r"/(?P<y>(?:19|20)\d{2})[-_/]?(?P<m>[01]\d)[-_/](?P<d>[0-3]\d)(?:/|\b)"),
