@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from feedd.extract_page import INVISIBLE_TAGS, Measure, PageWalk, parse_fragment, text_of
+from feedd.extract_page import INVISIBLE_TAGS, Measure, PageWalk, collect_visible_text, parse_fragment, text_of
 
 _BLOCK_TAGS = frozenset({"p", "div", "section", "article", "main", "td", "th", "li", "ul", "ol", "table",
                          "tbody", "tr", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "figure",
@@ -378,22 +378,8 @@ def resolve_images(node: etree._Element) -> None:
 def content_text(node: etree._Element) -> str:
     """Visible text with one line per block."""
     parts: list[str] = []
-    _text_parts(node, parts)
+    collect_visible_text(node, parts, _BLOCK_TAGS)
     lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
     return "\n".join(line for line in lines if line)
 
 
-def _text_parts(node: etree._Element, parts: list[str]) -> None:
-    if not isinstance(node.tag, str) or node.tag in INVISIBLE_TAGS:
-        return
-    block = node.tag in _BLOCK_TAGS
-    if block:
-        parts.append("\n")
-    if node.text:
-        parts.append(node.text)
-    for child in node:
-        _text_parts(child, parts)
-        if child.tail:
-            parts.append(child.tail)
-    if block:
-        parts.append("\n")

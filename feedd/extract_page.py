@@ -253,19 +253,25 @@ class PageWalk:
 def text_of(node: etree._Element) -> str:
     """Visible text of an element and its descendants (script and style text left out)."""
     parts: list[str] = []
-    _visible_text(node, parts)
+    collect_visible_text(node, parts)
     return "".join(parts)
 
 
-def _visible_text(node: etree._Element, parts: list[str]) -> None:
+def collect_visible_text(node: etree._Element, parts: list[str], line_tags: frozenset[str] = frozenset()) -> None:
+    """Append the text a reader sees below `node`; elements in `line_tags` are set on lines of their own."""
     if not isinstance(node.tag, str) or node.tag in INVISIBLE_TAGS:
         return
+    own_line = node.tag in line_tags
+    if own_line:
+        parts.append("\n")
     if node.text:
         parts.append(node.text)
     for child in node:
-        _visible_text(child, parts)
+        collect_visible_text(child, parts, line_tags)
         if child.tail:
             parts.append(child.tail)
+    if own_line:
+        parts.append("\n")
 
 
 def json_ld_values(facts: PageFacts, key: str) -> list[Any]:
