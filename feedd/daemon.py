@@ -55,6 +55,8 @@ class DueStore(Protocol):
 
     def set_next_due(self, key: str, when: datetime) -> None: ...
 
+    def failures_in_a_row(self, key: str) -> int: ...  # failed polls since the last good one
+
 
 class Poller(Protocol):
     def __call__(self, section: SectionConfig) -> SectionReport: ...  # never raises for a page failure
@@ -239,6 +241,9 @@ class Daemon:
             else:
                 due[key] = (self._stored_due(key) if starting else None) or now
         self._failures = {k: n for k, n in self._failures.items() if k in sections}
+        if starting:
+            # The store counts failed polls too, so a restart keeps a failing section backed off.
+            self._failures.update({key: self._stored_failures(key) for key in sections})
         self._config, self._poller, self._sections, self._due = config, poller, sections, due
 
     def _stored_due(self, key: str) -> datetime | None:
@@ -247,6 +252,13 @@ class Daemon:
         except StoreError as exc:
             log.warning("cannot read next due time of %s, polling it now: %s", key, exc)
             return None
+
+    def _stored_failures(self, key: str) -> int:
+        try:
+            return self._deps.due_store.failures_in_a_row(key)
+        except StoreError as exc:
+            log.warning("cannot read the failure count of %s: %s", key, exc)
+            return 0
 
     def _reload(self) -> None:
         notifier = self._deps.notifier

@@ -225,6 +225,9 @@ class Store:
         self._run("INSERT INTO sections (key, next_due) VALUES (?, ?)"
                   " ON CONFLICT(key) DO UPDATE SET next_due=excluded.next_due", [key, _iso(when)])
 
+    def failures_in_a_row(self, key: str) -> int:
+        return self.section_state(key).failures
+
     def record_poll(self, key: str, at: datetime, error: str | None) -> None:
         if error is None:
             self._run("INSERT INTO sections (key, last_poll, last_success, last_error, failures)"

@@ -130,6 +130,9 @@ class DictDueStore:
         self.due[key] = when
         self.writes.append((key, utc_now(), when))
 
+    def failures_in_a_row(self, key: str) -> int:
+        return 0
+
 
 class NotifyListener:
     """A real AF_UNIX datagram socket standing in for systemd's notify socket."""
@@ -403,6 +406,32 @@ def test_due_times_survive_a_restart(short_dir: Path) -> None:
     finally:
         store.close()
     assert second.keys() == ["people/world"]
+
+
+def test_backoff_of_a_failing_section_survives_a_restart(short_dir: Path) -> None:
+    config_path = write_config(short_dir / "feedd.yaml", [("xinhua", "politics", "http://a.test/p/")])
+    store = Store.open(short_dir / "state.db")
+    try:
+        for _ in range(3):  # what earlier runs' polls recorded
+            store.record_poll("xinhua/politics", utc_now(), "HTTP 503")
+        poller = RecordingPoller(threading.Event(), fail_for=frozenset({"xinhua/politics"}))
+        deps = make_deps(lambda: load_config(config_path), poller, store)
+
+        def stop_after_first_poll() -> None:
+            wait_until(lambda: poller.count("xinhua/politics") == 1 and poller.calls[0].ended > 0)
+            time.sleep(0.1)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+        run_with_driver(deps, stop_after_first_poll)
+        stored = store.next_due("xinhua/politics")
+    finally:
+        store.close()
+    assert stored is not None
+    interval = timedelta(hours=1)
+    expected = next_due_time(utc_now(), interval, 4, FAST, 0.5) - utc_now()
+    print(f"4th failure in a row after a restart: next poll in {stored - utc_now()} (1st failure: {interval})")
+    assert expected - timedelta(minutes=1) < stored - utc_now() <= expected
+    assert expected > interval * 2
 
 
 def test_a_raising_poller_does_not_stop_the_other_sections(
