@@ -13,21 +13,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from functools import partial
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feedd import __version__
-from feedd.config import DEFAULT_USER_AGENT, Config, FetchSettings, SectionConfig, load_config
-from feedd.daemon import EXIT_CONFIG, DaemonDeps, Poller, host_of, run_daemon
 from feedd.decode import decode_html
-from feedd.discover import discover_links, explain_candidates
-from feedd.errors import ConfigError, FeeddError, StoreError
+from feedd.errors import EXIT_CONFIG, ConfigError, FeeddError, StoreError
 from feedd.extract import extract_article
-from feedd.fetch import Access, Fetcher
 from feedd.models import Article, Link, NotModified, SectionReport
-from feedd.notify import Notifier
-from feedd.pipeline import PipelineDeps, poll_section, prepare_output, publish_overview
-from feedd.store import Store
+
+# The polling stack (requests, SQLite, feedgen, the daemon) is imported by the commands that poll:
+# `feedd extract` over a batch of pages is timed against other extractors, and those imports would
+# more than double its start-up.
+if TYPE_CHECKING:
+    from feedd.config import Config, SectionConfig
+    from feedd.daemon import Poller
+    from feedd.fetch import Fetcher
+    from feedd.pipeline import PipelineDeps
+    from feedd.store import Store
 
 log = logging.getLogger("feedd")
 
@@ -98,17 +101,25 @@ class _Runtime:
 
 
 def _open_runtime(config: Config) -> _Runtime:
+    from feedd.fetch import Fetcher
+    from feedd.pipeline import prepare_output
+    from feedd.store import Store
+
     prepare_output(config)
     return _Runtime(store=Store.open(config.state_path), fetcher=Fetcher(config.fetch), stop=threading.Event())
 
 
 def _pipeline_deps(runtime: _Runtime, config: Config, on_article: Callable[[str], None]) -> PipelineDeps:
+    from feedd.pipeline import PipelineDeps
+
     return PipelineDeps(config=config, fetcher=runtime.fetcher, store=runtime.store, clock=now_utc,
                         should_stop=runtime.stop.is_set, on_article=on_article)
 
 
 def _poller(runtime: _Runtime, config: Config,
             on_article: Callable[[str], None] = lambda _url: None, *, publish_each: bool = True) -> Poller:
+    from feedd.pipeline import poll_section, publish_overview
+
     deps = _pipeline_deps(runtime, config, on_article)
 
     def poll(section: SectionConfig) -> SectionReport:
@@ -121,6 +132,10 @@ def _poller(runtime: _Runtime, config: Config,
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from feedd.config import load_config
+    from feedd.daemon import DaemonDeps, run_daemon
+    from feedd.notify import Notifier
+
     config = load_config(args.config)
     runtime = _open_runtime(config)
     try:
@@ -136,6 +151,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_once(args: argparse.Namespace) -> int:
+    from feedd.config import load_config
+    from feedd.pipeline import poll_section, publish_overview
+
     config = load_config(args.config)
     sections = list(config.sections())
     if args.section:
@@ -160,6 +178,8 @@ def _cmd_once(args: argparse.Namespace) -> int:
 def _poll_by_host(sections: list[SectionConfig], poll: Callable[[SectionConfig], SectionReport],
                   concurrency: int, progress: _Progress) -> list[SectionReport]:
     """Hosts in parallel, the sections of one host one after another."""
+    from feedd.daemon import host_of
+
     by_host: dict[str, list[SectionConfig]] = {}
     for section in sections:
         by_host.setdefault(host_of(section), []).append(section)
@@ -232,6 +252,8 @@ def _print_summary(reports: list[SectionReport], config: Config, out: TextIO) ->
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    from feedd.config import load_config
+
     config = load_config(args.config)
     print(f"config {config.path} is valid")
     print(f"output_dir: {config.output_dir}\nstate_path: {config.state_path}\nbase_url: {config.base_url}")
@@ -319,32 +341,43 @@ def _zone(name: str) -> tzinfo:
 
 
 class _PageReader:
-    """Reads a page given as a file path or an http(s) URL, decoded to text."""
+    """Reads a page given as a file path or an http(s) URL, decoded to text. The fetcher is built at
+    the first URL, so a batch of files never loads the HTTP stack."""
 
     def __init__(self, allow_private: bool) -> None:
-        settings = FetchSettings(user_agent=DEFAULT_USER_AGENT, timeout=30, max_bytes=10_000_000,
-                                 max_redirects=5, host_gap=0.0, concurrency=1, respect_robots=True,
-                                 use_env_proxy=False, max_links=1000)
-        self._fetcher = Fetcher(settings)
-        self._access = Access(allow_private=allow_private)
+        self._allow_private = allow_private
+        self._fetcher: Fetcher | None = None
 
     def read(self, page: str, url: str | None) -> tuple[str, str]:
         if page.startswith(("http://", "https://")):
-            fetched = self._fetcher.fetch(page, self._access)
-            if isinstance(fetched, NotModified):
-                raise FeeddError(f"{page}: unexpected 304")
-            return decode_html(fetched.body, fetched.content_type), url or fetched.url
+            return self._fetch(page, url)
         try:
             body = Path(page).read_bytes()
         except OSError as exc:
             raise FeeddError(f"{page}: cannot read: {exc.strerror or exc}") from exc
         return decode_html(body, None), url or Path(page).resolve().as_uri()
 
+    def _fetch(self, page: str, url: str | None) -> tuple[str, str]:
+        from feedd.config import DEFAULT_USER_AGENT, FetchSettings
+        from feedd.fetch import Access, Fetcher
+
+        if self._fetcher is None:
+            self._fetcher = Fetcher(FetchSettings(
+                user_agent=DEFAULT_USER_AGENT, timeout=30, max_bytes=10_000_000, max_redirects=5, host_gap=0.0,
+                concurrency=1, respect_robots=True, use_env_proxy=False, max_links=1000))
+        fetched = self._fetcher.fetch(page, Access(allow_private=self._allow_private))
+        if isinstance(fetched, NotModified):
+            raise FeeddError(f"{page}: unexpected 304")
+        return decode_html(fetched.body, fetched.content_type), url or fetched.url
+
     def close(self) -> None:
-        self._fetcher.close()
+        if self._fetcher is not None:
+            self._fetcher.close()
 
 
 def _cmd_discover(args: argparse.Namespace) -> int:
+    from feedd.discover import discover_links, explain_candidates
+
     reader = _PageReader(args.allow_private_networks)
     try:
         zone = _zone(args.timezone)

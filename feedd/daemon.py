@@ -39,14 +39,13 @@ from urllib.parse import urlsplit
 import schedule
 
 from feedd.config import Config, SectionConfig
-from feedd.errors import ConfigError, FeeddError, StoreError
+from feedd.errors import EXIT_CONFIG, ConfigError, FeeddError, StoreError
 from feedd.models import SectionReport
 from feedd.notify import Notifier
 
 log = logging.getLogger(__name__)
 
 EXIT_OK = 0
-EXIT_CONFIG = 78  # EX_CONFIG from sysexits.h; the unit lists it in RestartPreventExitStatus=
 _MAX_POLL_THREADS = 256  # ceiling on fetch.concurrency in practice; threads only start when needed
 
 

@@ -6,6 +6,9 @@ alone tells the user where to look.
 
 from __future__ import annotations
 
+# EX_CONFIG from sysexits.h: the unit lists it in RestartPreventExitStatus=, so a bad config is not restarted.
+EXIT_CONFIG = 78
+
 
 class FeeddError(Exception):
     """Base of every error feedd raises on purpose."""
