@@ -36,7 +36,7 @@ _CLOCK = re.compile(r"\d{1,2}:\d{2}\b")
 _DATE_PIECE = re.compile(r"[\d/:.\-年月日\s]{1,5}")
 _DATE_PIECES_MIN = 3
 _PUBLISH_LABEL = re.compile(r"(发布时间|发表时间|发布日期|发文日期|时间|日期|发布于|发表于|posted|published|"
-                            r"veröffentlicht|erschienen|publié|publicado|pubblicato|opublikowano|gepubliceerd|"
+                            r"\bdatum\b|fecha|veröffentlicht|erschienen|publié|publicado|pubblicato|opublikowano|gepubliceerd|"
                             r"公開日|掲載日|投稿日|配信日|配信開始日|発行日|発売日)")
 _ABOVE_BODY = 25
 _ABOVE_TITLE = 4
@@ -103,7 +103,7 @@ def _header_window(segments: Sequence[Segment], title_index: int) -> list[Segmen
 def _first_date(window: Sequence[Segment], zone: tzinfo, now: datetime,
                 reader: Callable[[str, tzinfo, datetime], Timestamp | None]) -> Timestamp | None:
     for position, segment in enumerate(window):
-        if is_decoy(segment.text) or len(segment.text) > 160 or _in_caption(segment.element):
+        if is_decoy(segment.text) or len(segment.text) > 160 or _in_caption(segment):
             continue
         # Linked dates are usually other articles', except a date-archive link in the byline itself.
         if (segment.element.tag == "a" and position >= _LINKED_DATE_REACH
@@ -125,10 +125,19 @@ def _first_date(window: Sequence[Segment], zone: tzinfo, now: datetime,
     return None
 
 
-def _in_caption(element: etree._Element) -> bool:
-    """Photo captions date the photo ('…at the Statehouse, Thursday, April 27, 2023')."""
+def _in_caption(segment: Segment) -> bool:
+    """Photo captions date the photo ('…at the Statehouse, Thursday, April 27, 2023'): a <figcaption>,
+    or a line beside an image that repeats the image's alt or title text."""
+    element = segment.element
     parent = element.getparent()
-    return element.tag == "figcaption" or (parent is not None and parent.tag == "figcaption")
+    if element.tag == "figcaption" or (parent is not None and parent.tag == "figcaption"):
+        return True
+    previous = element.getprevious()
+    if previous is None or not isinstance(previous.tag, str):
+        return False
+    images = [previous] if previous.tag == "img" else previous.iterfind(".//img")
+    return any(segment.text in (" ".join(image.get("alt", "").split()), " ".join(image.get("title", "").split()))
+               for image in images)
 
 
 def _machine_stamp(element: etree._Element, shown: Timestamp, zone: tzinfo, now: datetime) -> Timestamp | None:

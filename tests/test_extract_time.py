@@ -222,6 +222,19 @@ def test_extract_time_skips_dates_in_the_storys_sentences_for_the_line_above_the
     assert article.published.isoformat() == "2018-09-30"
 
 
+def test_extract_time_skips_a_caption_repeating_its_images_alt_text_for_a_labelled_date() -> None:
+    photo = ("<div><a href='/img'><img src='/p.jpg' alt='Kriegstechnik bei Bachmut, 24. April 2023'></a>"
+             "<p>Kriegstechnik bei Bachmut, 24. April 2023</p></div>")
+    story = "<p>" + "Eine Kolonne aus Armee-Trucks fährt an einem Morgen aus Richtung Osten. " * 12 + "</p>"
+    page = ("<html><head><title>Gegenoffensive: Ziele und Risiken</title></head><body>"
+            "<h1>Gegenoffensive: Ziele und Risiken</h1><p>Die Ukraine bereitet sich vor.</p>" + photo
+            + f"<div class='content'>{story}</div><ul><li><strong>Datum</strong> 28.04.2023</li>"
+            "<li><strong>Autor</strong> Roman G.</li></ul></body></html>")
+    article = extract_article(page, "https://www.example.de/a-1", zone=ZoneInfo("Europe/Berlin"), now=NOW)
+    assert article.published is not None
+    assert article.published.isoformat() == "2023-04-28"
+
+
 @pytest.mark.parametrize(("closing", "expected"), [
     ("——《北京之春》1998年3月号", "1998-03-01"),     # a reprint's closing citation: the month
     ("1998年3月，作者访问了北京。", None),            # a month in the story is not its date
