@@ -11,6 +11,8 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
+from lxml import etree
+
 from feedd.dateline import (
     dateline,
     is_decoy,
@@ -47,6 +49,10 @@ _URL_DATE = (
     re.compile(r"/(?P<y>(?:19|20)\d{2})/(?P<m>[a-z]{3,9})/(?P<d>[0-3]?\d)/", re.IGNORECASE),
 )
 _META_WITNESSES = 3
+# <time> elements and schema.org microdata on any element ('<dd itemprop="datePublished" content="2019-04-26">'),
+# in document order; <meta itemprop> is read with the other meta tags.
+_MACHINE_TIMES = etree.XPath("//time | //*[@itemprop='datePublished' and not(self::meta)]")
+_MICRODATA_TEXT = 60
 _MODIFIED_META = ("article:modified_time", "og:updated_time", "datemodified", "dcterms.modified", "last-modified",
                   "modified")
 
@@ -256,8 +262,8 @@ def _from_meta(facts: PageFacts, zone: tzinfo, now: datetime) -> list[Timestamp]
 
 def _from_time_element(facts: PageFacts, zone: tzinfo, now: datetime) -> Timestamp | None:
     fallback: Timestamp | None = None
-    for element in facts.root.iter("time"):
-        value = element.get("datetime") or element.get("content") or ""
+    for element in _MACHINE_TIMES(facts.root):
+        value = _machine_value(element)
         if not value:
             continue
         found = parse_date(value, zone, now)
@@ -272,6 +278,16 @@ def _from_time_element(facts: PageFacts, zone: tzinfo, now: datetime) -> Timesta
         if fallback is None and not is_decoy(marks + " " + (element.text or "")):
             fallback = found
     return fallback
+
+
+def _machine_value(element: etree._Element) -> str:
+    """The time a <time> element states in its attributes; a microdata element may state it in its
+    text instead ('<span itemprop="datePublished">July 11, 2011</span>')."""
+    value = element.get("datetime") or element.get("content") or ""
+    if value or element.tag == "time":
+        return value
+    value = element.get("title") or " ".join("".join(element.itertext()).split())
+    return value if len(value) <= _MICRODATA_TEXT else ""
 
 
 def _from_scripts(facts: PageFacts, zone: tzinfo, now: datetime) -> Timestamp | None:

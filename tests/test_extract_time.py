@@ -200,6 +200,12 @@ WITNESSES = [
     # nothing says when it was published: the last change is better than no date
     ('<meta property="article:modified_time" content="2019-06-13T10:00:00+08:00">', "", "2019-06-13T10:00:00+08:00"),
     ("", "<p>BeginnersGuide/Download (last edited 2019-11-10 13:28:18 by SomeUser)</p>", "2019-11-10T13:28:18+08:00"),
+    # schema.org microdata on any element: in its content/title attribute, or as its text
+    ("", "<dl><dt>発行年月日</dt><dd itemprop='datePublished' content='2019-04-26'>2019年04月</dd></dl>"
+         "<p>2019年12月17日更新</p>", "2019-04-26"),
+    ("", "<a href='/p'><abbr class='published' itemprop='datePublished' title='2018-06-05T08:00:00-07:00'>08:00</abbr>"
+         "</a>", "2018-06-05T08:00:00-07:00"),
+    ("", "<span>2011-07-09</span><span itemprop='datePublished'>July 11, 2011</span>", "2011-07-11"),
 ]
 
 
