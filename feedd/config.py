@@ -74,6 +74,7 @@ class SectionConfig:
     pages: int
     allow_hosts: tuple[str, ...]
     listing: ListingSpec | None = None  # None: the HTML of `url`
+    language: str | None = None  # the feeds' language tag (zh-CN); None: guessed from the time zone
 
     @property
     def key(self) -> str:
@@ -114,6 +115,7 @@ class Config:
 
 DEFAULT_USER_AGENT = "feedd/0.1 (+https://github.com/feedd/feedd; news-portal feeds)"
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])")
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MIN_INTERVAL = timedelta(seconds=1)
@@ -123,11 +125,11 @@ _TOP_KEYS = {
     "max_bytes", "max_redirects", "host_gap", "concurrency", "respect_robots", "use_env_proxy",
     "max_links", "defaults", "sources",
 }
-_DEFAULT_KEYS = {"interval", "keep_items", "timezone", "pages"}
+_DEFAULT_KEYS = {"interval", "keep_items", "timezone", "pages", "language"}
 _SOURCE_KEYS = {"id", "name", "timezone", "interval", "keep_items", "pages", "allow_hosts", "article",
-                "sections"}
+                "sections", "language"}
 _SECTION_KEYS = {"id", "title", "url", "links", "article", "interval", "keep_items", "timezone", "pages",
-                 "listing"}
+                 "listing", "language"}
 _LISTING_KEYS = {"type", "url", "items", "link", "title", "time"}
 _LISTING_KINDS: dict[str, ListingKind] = {"html": "html", "json": "json", "feed": "feed", "sitemap": "sitemap"}
 _ARTICLE_KEYS = {"title", "published", "source", "author", "content", "remove"}
@@ -212,6 +214,12 @@ class _Reader:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise self.fail(key, f"unknown time zone {name!r} (use an IANA name like Asia/Shanghai)") from exc
+
+    def language(self, value: Any, key: str) -> str:
+        tag = self.text(value, key)
+        if not _LANGUAGE_TAG.match(tag):
+            raise self.fail(key, f"bad language tag {tag!r} (use a BCP 47 tag like zh-CN or en)")
+        return tag
 
     def selector(self, value: Any, key: str) -> Selector:
         try:
@@ -380,6 +388,7 @@ def _section(r: _Reader, raw: Any, key: str, ctx: _SourceContext) -> SectionConf
         pages=int(r.number(*setting("pages", 1), minimum=1, integer=True)),
         allow_hosts=ctx.allow_hosts,
         listing=_listing(r, data["listing"], _join(key, "listing"), data["url"]) if "listing" in data else None,
+        language=r.language(*merged["language"]) if "language" in merged else None,
     )
 
 

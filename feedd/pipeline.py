@@ -263,6 +263,9 @@ def feed_meta(section: SectionConfig, base_url: str) -> FeedMeta:
 
 
 def _language_of(section: SectionConfig) -> str | None:
+    if section.language is not None:
+        return section.language
+    # Unconfigured, a mainland-China zone is the one zone that says the language with confidence.
     return "zh-CN" if str(section.timezone) in ("Asia/Shanghai", "Asia/Chongqing", "PRC") else None
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from feedd.config import load_config
 from feedd.errors import ConfigError
+from feedd.pipeline import feed_meta
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -82,6 +83,30 @@ def test_config_error_names_file_line_and_key(tmp_path: Path, old: str, new: str
     message = str(caught.value)
     assert message.startswith(str(path)), message
     assert where in message, message
+
+
+def test_config_language_is_inherited_and_overridden(tmp_path: Path) -> None:
+    text = VALID.replace("    timezone: Asia/Shanghai\n", "    timezone: Asia/Shanghai\n    language: zh-Hans-CN\n", 1)
+    text = text.replace("        keep_items: 10\n", "        keep_items: 10\n        language: en\n", 1)
+    politics, world = load_config(write(tmp_path, text)).sections()
+    assert (politics.language, world.language) == ("zh-Hans-CN", "en")
+    assert feed_meta(politics, "http://localhost/").language == "zh-Hans-CN"
+    assert feed_meta(world, "http://localhost/").language == "en"
+
+
+def test_config_without_language_guesses_it_from_a_china_zone_only(tmp_path: Path) -> None:
+    politics, _world = load_config(write(tmp_path, VALID)).sections()
+    assert politics.language is None
+    assert feed_meta(politics, "http://localhost/").language == "zh-CN"
+    utc = load_config(write(tmp_path, VALID.replace("timezone: Asia/Shanghai", "timezone: UTC"))).sections()
+    assert feed_meta(next(utc), "http://localhost/").language is None
+
+
+def test_config_rejects_a_bad_language_tag_with_its_place(tmp_path: Path) -> None:
+    bad = "        keep_items: 10\n        language: Chinese simplified\n"
+    text = VALID.replace("        keep_items: 10\n", bad, 1)
+    with pytest.raises(ConfigError, match=r":18: sources\[0\]\.sections\[1\]\.language: bad language tag"):
+        load_config(write(tmp_path, text))
 
 
 def test_config_rejects_broken_yaml_with_line(tmp_path: Path) -> None:
