@@ -129,15 +129,23 @@ def _prose_held(chain: list[etree._Element], paragraphs: list[tuple[etree._Eleme
     top = chain[-1]
     reach: dict[etree._Element, tuple[etree._Element, ...]] = {}
     held: dict[etree._Element, int] = {}
+    layout = _layout_marks(chain, known)
     for paragraph, length in paragraphs:
-        for block in _chain_above(paragraph, top, members, reach, known):
+        for block in _chain_above(paragraph, top, members, reach, known, layout):
             held[block] = held.get(block, 0) + length
     return held
 
 
+def _layout_marks(chain: list[etree._Element], known: dict[str, tuple[bool, bool]]) -> frozenset[str]:
+    """Furniture-named class/id strings that wrap the best block itself: there they name the page's
+    layout grid ('sidebar-grid__container'), and a sibling block with the same name holds more of
+    the same story, not furniture."""
+    return frozenset(_marks(block) for block in chain[1:] if _marks_say(block, known)[1])
+
+
 def _chain_above(node: etree._Element, top: etree._Element, members: set[etree._Element],
                  reach: dict[etree._Element, tuple[etree._Element, ...]],
-                 known: dict[str, tuple[bool, bool]]) -> tuple[etree._Element, ...]:
+                 known: dict[str, tuple[bool, bool]], layout: frozenset[str]) -> tuple[etree._Element, ...]:
     """The chain blocks a paragraph at `node` counts for; `reach` remembers every node's answer."""
     path: list[etree._Element] = []
     found: tuple[etree._Element, ...] = ()
@@ -148,7 +156,7 @@ def _chain_above(node: etree._Element, top: etree._Element, members: set[etree._
             found = remembered
             break
         positive, negative = _marks_say(current, known)
-        if negative and not positive:
+        if negative and not positive and _marks(current) not in layout:
             reach[current] = ()
             break
         path.append(current)
@@ -217,12 +225,16 @@ def _furniture(marks: str) -> bool:
 def _marks_say(node: etree._Element, known: dict[str, tuple[bool, bool]]) -> tuple[bool, bool]:
     """Whether the node's class/id words name story content and whether they name furniture;
     `known` remembers each class/id string, as a page repeats the same few many times."""
-    marks = f"{node.get('class', '')} {node.get('id', '')}"
+    marks = _marks(node)
     said = known.get(marks)
     if said is None:
         named = bool(marks.strip())
         said = known[marks] = (named and bool(_POSITIVE.search(marks)), named and _furniture(marks))
     return said
+
+
+def _marks(node: etree._Element) -> str:
+    return f"{node.get('class', '')} {node.get('id', '')}"
 
 
 def _inside_side_section(node: etree._Element) -> bool:
@@ -311,16 +323,35 @@ def clean_content(node: etree._Element, measures: dict[etree._Element, Measure],
     total = max(measures.get(node, Measure()).text, 1)
     doomed: list[etree._Element] = []
     known: dict[str, tuple[bool, bool]] = {}
+    layout = _layout_rows(node, measures, total * 0.5, known)
     for element in node.iterdescendants():
         tag = element.tag
         if not isinstance(tag, str) or tag in INVISIBLE_TAGS or tag in _DROPPED_TAGS:
             doomed.append(element)
+            continue
+        if element in layout:
             continue
         sizes = measures.get(element)
         if sizes is not None and _is_boilerplate(element, tag, sizes, total * 0.5, title, known):
             doomed.append(element)
     for element in doomed:
         _drop(element)
+
+
+def _layout_rows(node: etree._Element, measures: dict[etree._Element, Measure], minor: float,
+                 known: dict[str, tuple[bool, bool]]) -> set[etree._Element]:
+    """Children of the body that share one furniture-like name ('sidebar-grid__container') and
+    together hold half its text or more: the rows of the page's layout grid that the story is split
+    over, each too small alone to escape the furniture rule."""
+    rows: dict[str, list[etree._Element]] = {}
+    for child in node:
+        if isinstance(child.tag, str) and _marks_say(child, known) == (False, True):
+            rows.setdefault(_marks(child), []).append(child)
+    kept: set[etree._Element] = set()
+    for group in rows.values():
+        if len(group) >= 2 and sum(measures.get(row, Measure()).text for row in group) >= minor:
+            kept.update(group)
+    return kept
 
 
 def _is_boilerplate(element: etree._Element, tag: str, sizes: Measure, minor: float, title: str,

@@ -102,3 +102,28 @@ def test_content_keeps_short_lines_of_several_short_links() -> None:
             + "</article></body></html>")
     article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
     assert "Region: Kurume City, Saga City, Oita City" in article.content_text
+
+
+def test_content_joins_a_story_split_over_rows_of_a_sidebar_named_grid() -> None:
+    # The layout grid's rows are named like furniture ('sidebar-grid__container'); the story runs
+    # through all of them, each row too short alone to be the body.
+    rows = "".join(f"<div class='sidebar-grid__container'><div class='article__content'>"
+                   f"{paragraphs(f'Part {part} of the story', 2)}</div></div>" for part in range(4))
+    page = ("<html><body><main><article><div class='sidebar-grid'>" + rows
+            + "<div class='sidebar-grid__container'><footer>Related tags: <a href='/t'>Politics</a></footer>"
+            "</div></div></article></main></body></html>")
+    article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
+    for part in range(4):
+        assert f"Part {part} of the story number 1" in article.content_text
+    assert "Related tags" not in article.content_text
+
+
+def test_content_keeps_a_real_sidebar_out_of_a_story_in_a_sidebar_named_grid() -> None:
+    rows = "".join(f"<div class='sidebar-grid__container'><div class='article__content'>"
+                   f"{paragraphs(f'Part {part} of the story', 3)}</div></div>" for part in range(3))
+    page = ("<html><body><div class='page'><div class='sidebar-grid'>" + rows + "</div>"
+            f"<div class='sidebar'>{paragraphs('A promoted column', 4)}</div></div></body></html>")
+    article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
+    assert "Part 0 of the story number 0" in article.content_text
+    assert "Part 2 of the story number 2" in article.content_text
+    assert "A promoted column" not in article.content_text
