@@ -25,6 +25,8 @@ _MAX_TITLE = 200
 _UNRELATED = 0.3
 _PART_MIN = 12
 _WIDE = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
+# Text kept for screen readers only (WordPress, Bootstrap, Tailwind name it so): no reader sees it.
+_HIDDEN_CLASSES = frozenset({"screen-reader-text", "sr-only", "visually-hidden", "visuallyhidden"})
 _EDIT_MARK = re.compile(r"\s*\[(?:编辑|edit|编辑源代码)\]\s*$", re.IGNORECASE)
 
 
@@ -79,18 +81,26 @@ def _declared_heading(headings: list[tuple[str, etree._Element]], declared: list
     if not keys:
         return None
     for text, element in headings:
-        if element.tag != "h1":
-            continue
+        # Inside an <h1> a long part is enough; a lesser heading must be mostly that title.
         for part in _parts(element):
-            if match_key(part) in keys and (len(match_key(part)) >= _PART_MIN or len(part) * 2 >= len(text)):
+            long_part = element.tag == "h1" and len(match_key(part)) >= _PART_MIN
+            if match_key(part) in keys and (long_part or len(part) * 2 >= len(text)):
                 return TitleChoice(part, element)
     return None
 
 
 def _parts(element: etree._Element) -> list[str]:
-    """The heading's own leading text and each child's text: kicker, headline, subtitle."""
+    """The heading's own leading text, each child's text and the text after each child: kicker,
+    headline, subtitle, a date printed before the headline. A lone wrapper (the heading's link) is
+    looked through."""
+    while (len(element) == 1 and isinstance(element[0].tag, str) and not (element.text or "").strip()
+           and not (element[0].tail or "").strip()):
+        element = element[0]
     parts = [normalise_space(element.text or "")]
-    parts.extend(normalise_space(text_of(child)) for child in element if isinstance(child.tag, str))
+    for child in element:
+        if isinstance(child.tag, str):
+            parts.append(normalise_space(text_of(child)))
+        parts.append(normalise_space(child.tail or ""))
     return [part for part in parts if part]
 
 
@@ -157,7 +167,7 @@ def _declared_titles(facts: PageFacts) -> list[str]:
 def _headings(facts: PageFacts) -> list[tuple[str, etree._Element]]:
     found: list[tuple[str, etree._Element]] = []
     for element in facts.headings:
-        if element.tag in ("html", "body", "head", "title", "meta"):
+        if element.tag in ("html", "body", "head", "title", "meta") or _screen_reader_only(element):
             continue
         text = _EDIT_MARK.sub("", normalise_space(text_of(element)))
         if 2 <= len(text) <= _MAX_TITLE:
@@ -166,6 +176,13 @@ def _headings(facts: PageFacts) -> list[tuple[str, etree._Element]]:
     rank = {"h1": 0, "h2": 1, "h3": 2}
     found.sort(key=lambda item: rank.get(str(item[1].tag), 3))
     return found
+
+
+def _screen_reader_only(element: etree._Element) -> bool:
+    """Hidden from sight by its class, unless a responsive class shows it again ('sm:not-sr-only')."""
+    classes = (element.get("class") or "").lower().split()
+    return (any(name in _HIDDEN_CLASSES for name in classes)
+            and not any(name.endswith("not-sr-only") for name in classes))
 
 
 def _opens_any(heading: str, references: list[str]) -> bool:

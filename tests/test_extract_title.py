@@ -103,6 +103,30 @@ ENGLISH_BODY = "<p>" + "The council met on Tuesday to agree the flood plan for t
      "<meta property='og:title' content='Jennifer Aniston on Leaving the Tags on Her Coat'>",
      "<h1>Jennifer Aniston on Leaving the Tags on Her Céline Coat: 'I Wore It Four Times'</h1>",
      "Jennifer Aniston on Leaving the Tags on Her Céline Coat: 'I Wore It Four Times'"),
+    # a label printed inside the heading's link, before the declared headline, is cut off
+    ("<title>Notes - Build 4.2 fixes the login loop | Some Forums</title>"
+     "<script type='application/ld+json'>{\"@type\": \"Article\", \"headline\": \"Build 4.2 fixes the login loop\"}"
+     "</script>",
+     "<h1><a href='/t/1'><span class='label'>Notes</span><span> </span>Build 4.2 fixes the login loop</a></h1>",
+     "Build 4.2 fixes the login loop"),
+    # a lesser heading that shows the declared title (after its date) beats an unrelated first <h1>
+    ("<title>Her Blog - Written for women over fifty</title>"
+     "<meta property='og:title' content='The most beautiful end of the world'>",
+     "<h1>When, if not now...</h1><h2 class='entry-title'><time>Jun 17 </time>The most beautiful end of the world"
+     "</h2>", "The most beautiful end of the world"),
+    # a blog's <title> reads 'Name: Post' and its <h1> is the name
+    ("<title>privacy notes: Lab privacy policy</title><meta property='og:title' content='Lab privacy policy'>",
+     "<h1 class='title'>privacy notes</h1><h3 class='post-title'>Lab privacy policy</h3>", "Lab privacy policy"),
+    # a heading kept for screen readers only is not what a reader sees
+    ("<title>Dead bumblebees under lime trees: the answer | Bumblebees</title>"
+     "<meta property='og:title' content='Dead bumblebees under lime trees: the answer | Bumblebees'>",
+     "<h1 class='entry-title'>Dead bumblebees under lime trees</h1>"
+     "<h2 class='screen-reader-text'>Dead bumblebees under lime trees: the answer | Bumblebees</h2>",
+     "Dead bumblebees under lime trees"),
+    # ... unless a responsive class shows it again
+    ("<title>Faster integration: job scheme helps refugees</title>",
+     "<h1 class='sr-only sm:not-sr-only'>Faster integration: job scheme helps refugees</h1>",
+     "Faster integration: job scheme helps refugees"),
 ])
 def test_extract_title_separates_the_headline_from_kickers_and_site_names(head: str, headings: str,
                                                                            expected: str) -> None:
