@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -52,6 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as exc:
         print(f"feedd: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (`feedd extract ... | head`): stop quietly, as other filters do.
+        # Python would still flush stdout at exit and print a second traceback: point it at nothing.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a filter killed by the pipe
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -1,0 +1,134 @@
+"""`feedd extract` as a user runs it: a real process, real pages, a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SEED = REPO.parent / "shared" / "seeds" / "000_dff48cd11bb57e56.txt"
+FEEDD = [sys.executable, "-m", "feedd"]
+
+
+def run_extract(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*FEEDD, "extract", *args], capture_output=True, text=True, timeout=timeout,
+                          cwd=REPO, check=False)
+
+
+def json_lines(output: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+def test_extract_cli_reads_the_seed_page_in_its_zone() -> None:
+    done = run_extract("--timezone", "Asia/Shanghai", "--url", "https://www.example.cn/20260420/c_1.html", str(SEED))
+    assert done.returncode == 0, done.stderr
+    (item,) = json_lines(done.stdout)
+    assert item["error"] is None
+    assert item["published"] == "2026-04-20T16:44:57+08:00"
+    assert (item["source"], item["editor"]) == ("海中捞月网", "落叶斩vs劈扣")
+    assert "亚马逊日前正式对内部工程团队下达限制令" in item["content_text"]
+    assert item["url"] == "https://www.example.cn/20260420/c_1.html"
+
+
+def test_extract_cli_same_page_in_another_zone_keeps_the_wall_clock() -> None:
+    done = run_extract("--timezone", "Europe/Berlin", str(SEED))
+    (item,) = json_lines(done.stdout)
+    assert item["published"] == "2026-04-20T16:44:57+02:00"
+
+
+def test_extract_cli_manifest_reports_bad_lines_and_keeps_the_rest(tmp_path: Path, corpus_dir: Path) -> None:
+    pages = sorted((corpus_dir / "gne" / "html").glob("*.html"))[:3]
+    assert len(pages) == 3
+    manifest = tmp_path / "pages.jsonl"
+    lines = [json.dumps({"path": str(page), "url": f"http://example.cn/{i}.html", "timezone": "Asia/Shanghai"})
+             for i, page in enumerate(pages)]
+    lines.insert(1, "{not json")
+    lines.insert(2, json.dumps({"path": str(tmp_path / "missing.html")}))
+    lines.append(json.dumps({"path": str(pages[0]), "timezone": "Mars/Olympus"}))
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    done = run_extract("--manifest", str(manifest))
+    assert done.returncode == 0, done.stderr
+    items = json_lines(done.stdout)
+    assert len(items) == len(lines)
+    assert items[1]["error"].startswith(f"{manifest}:2: bad manifest line")
+    assert "missing.html: cannot read" in items[2]["error"]
+    assert "unknown time zone 'Mars/Olympus'" in items[-1]["error"]
+    readable = [item for item in items if item["error"] is None]
+    assert len(readable) == len(pages)
+    assert all(item["title"] and item["content_text"] for item in readable)
+
+
+PARAGRAPH = "<p>会议部署推进新一轮改革措施，要求各地区各部门狠抓落实，确保政策尽快见效。</p>"
+
+
+class _Pages(BaseHTTPRequestHandler):
+    body = b""
+
+    def do_GET(self) -> None:
+        if self.path != "/news/2026/04/20/a.html":
+            self.send_error(404)
+            return
+        self.send_response(200)
+        # The header lies: the bytes are GBK. feedd must notice and still read the page right.
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def page_server() -> Iterator[str]:
+    page = ("<html><head><meta charset='gbk'><title>国务院召开常务会议_新华网</title></head><body>"
+            "<h1>国务院召开常务会议</h1><div class='info'>2026-04-20 09:15 来源：新华社</div>"
+            "<div class='article'>" + PARAGRAPH * 6 + "</div></body></html>")
+    _Pages.body = page.encode("gbk")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_extract_cli_fetches_a_url_and_reads_its_real_charset(page_server: str) -> None:
+    url = f"{page_server}/news/2026/04/20/a.html"
+    done = run_extract("--allow-private-networks", "--timezone", "Asia/Shanghai", url)
+    assert done.returncode == 0, done.stderr
+    (item,) = json_lines(done.stdout)
+    assert item["error"] is None, item["error"]
+    assert item["title"] == "国务院召开常务会议"
+    assert item["published"] == "2026-04-20T09:15:00+08:00"
+    assert item["source"] == "新华社"
+    assert "改革措施" in item["content_text"]
+
+
+def test_extract_cli_refuses_a_private_address_unless_allowed(page_server: str) -> None:
+    done = run_extract(f"{page_server}/news/2026/04/20/a.html")
+    (item,) = json_lines(done.stdout)
+    assert item["title"] is None
+    assert "127.0.0.1" in item["error"]
+
+
+def test_extract_cli_stops_quietly_when_the_reader_goes_away(corpus_dir: Path) -> None:
+    pages = [str(page) for page in sorted(corpus_dir.glob("*/html/*.html"))[:200]]
+    process = subprocess.Popen([*FEEDD, "extract", *pages], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               cwd=REPO)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.readline()
+    process.stdout.close()
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 141
+    assert "Traceback" not in errors, errors
