@@ -262,7 +262,7 @@ def _from_meta(facts: PageFacts, zone: tzinfo, now: datetime) -> list[Timestamp]
 
 def _from_time_element(facts: PageFacts, zone: tzinfo, now: datetime) -> Timestamp | None:
     fallback: Timestamp | None = None
-    for element in _MACHINE_TIMES(facts.root):
+    for element in _machine_time_elements(facts.root):
         value = _machine_value(element)
         if not value:
             continue
@@ -280,13 +280,18 @@ def _from_time_element(facts: PageFacts, zone: tzinfo, now: datetime) -> Timesta
     return fallback
 
 
+def _machine_time_elements(root: etree._Element) -> list[etree._Element]:
+    found = _MACHINE_TIMES(root)
+    return [node for node in found if isinstance(node, etree._Element)] if isinstance(found, list) else []
+
+
 def _machine_value(element: etree._Element) -> str:
     """The time a <time> element states in its attributes; a microdata element may state it in its
     text instead ('<span itemprop="datePublished">July 11, 2011</span>')."""
     value = element.get("datetime") or element.get("content") or ""
     if value or element.tag == "time":
         return value
-    value = element.get("title") or " ".join("".join(element.itertext()).split())
+    value = element.get("title") or " ".join("".join(map(str, element.itertext())).split())
     return value if len(value) <= _MICRODATA_TEXT else ""
 
 
