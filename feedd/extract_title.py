@@ -265,7 +265,10 @@ def _fallback(facts: PageFacts, headings: list[tuple[str, etree._Element]]) -> T
 
 _NEAR_BODY = 8
 _HEADLINE_GAP = 15
-_EMPHASIS_TAGS = frozenset({"h1", "h2", "h3", "h4", "strong", "b"})
+_PROSE_LINE = 40
+_EMPHASIS_TAGS = frozenset({"h1", "h2", "h3", "h4", "strong", "b", "big"})
+# A forum post or an old CMS prints its headline after a 'subject:' label cell.
+_SUBJECT_LABEL = re.compile(r"^(?:主题|标题|题目|帖子主题|文章标题)\s*[:：]$")
 _NOT_A_HEADLINE = re.compile(r"[:：>»]\s*$|^\s*[>»|（(]|\d{4}[-/.年]\d{1,2}|位置|首页|导航|登录|注册|copyright|©", re.I)
 
 
@@ -278,13 +281,25 @@ def refine_title(facts: PageFacts, chosen: TitleChoice, title_index: int | None,
     above the body is kept."""
     if not chosen.weak or content_start is None or facts.is_text_dump:
         return chosen
-    if title_index is not None and content_start - title_index <= _HEADLINE_GAP:
+    # A guess found below the body's first line (a mailing-list box at the page's foot) is not above it.
+    if title_index is not None and 0 <= content_start - title_index <= _HEADLINE_GAP:
         return chosen
-    window = facts.segments[max(0, content_start - _NEAR_BODY): content_start + 1]
-    for segment in reversed(window):
-        if _emphasised(segment.element) and _reads_as_headline(segment.text, facts):
+    first_line = _first_prose_line(facts, content_start)
+    window = facts.segments[max(0, first_line - _NEAR_BODY): first_line + 1]
+    for index in range(len(window) - 1, -1, -1):
+        segment = window[index]
+        labelled = index > 0 and _SUBJECT_LABEL.match(window[index - 1].text) is not None
+        if (labelled or _emphasised(segment.element)) and _reads_as_headline(segment.text, facts):
             return TitleChoice(_EDIT_MARK.sub("", segment.text), segment.element)
     return chosen
+
+
+def _first_prose_line(facts: PageFacts, content_start: int) -> int:
+    """Where the body's text begins: a body block may open with its breadcrumb and headline."""
+    for index in range(content_start, min(content_start + _NEAR_BODY, len(facts.segments))):
+        if len(facts.segments[index].text) >= _PROSE_LINE:
+            return index
+    return content_start
 
 
 def _emphasised(element: etree._Element) -> bool:

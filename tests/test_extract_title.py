@@ -40,6 +40,23 @@ def test_extract_title_takes_the_emphasised_line_above_the_body_over_a_generic_t
     assert _extract(page) == expected
 
 
+def test_extract_title_reads_the_line_after_a_subject_label() -> None:
+    page = ("<html><head><title>央视论坛 :: null</title></head><body><div>" + NAV + "</div><table><tr>"
+            "<td><b>主题：</b></td><td class='large'>你知道导游为什么热衷于让你去商场购物吗？</td></tr>"
+            f"<tr><td><b>作者：</b><a href='/u/1'>芊草</a></td></tr><tr><td>{BODY}</td></tr></table></body></html>")
+    assert _extract(page) == "你知道导游为什么热衷于让你去商场购物吗？"
+
+
+def test_extract_title_finds_the_headline_between_the_breadcrumb_and_the_text_of_the_body() -> None:
+    # no <title>; the only heading is a mailing-list box below the article
+    page = ("<html><body><div>" + NAV + "</div><table><tr><td>"
+            "<font>当前位置：</font><a href='/'>首页</a><font>-></font><a href='/c'>军事技术</a>"
+            "<p align='center'><big><font color='#0000FF'>飞行物理学常识</font></big></p>"
+            f"{BODY}{BODY}</td></tr></table><h3>欢迎加入本站邮件列表，您将得到最新更新邮件。请填入您的邮件地址：</h3>"
+            "</body></html>")
+    assert _extract(page) == "飞行物理学常识"
+
+
 def test_extract_title_keeps_a_headline_the_metadata_confirms() -> None:
     page = ("<html><head><title>市政府部署防汛工作_新闻中心</title>"
             "<meta property='og:title' content='市政府部署防汛工作'></head><body>"
