@@ -62,8 +62,12 @@ _ZONE_ABBREVIATIONS = {
 _REGION_ZONES = {"et": "America/New_York", "ct": "America/Chicago", "mt": "America/Denver",
                  "pt": "America/Los_Angeles"}
 
-_TIME = (r"(?:\s*(?:T|\s|日|,|at|[-–—|·])?\s*(?P<ampm1>上午|下午|晚上|凌晨|中午)?\s*"
-         r"(?P<hour>\d{1,2})\s*[:：时點点]\s*(?P<minute>\d{1,2})"
+# Between the day and its time: a weekday ("2019年4月26日(金) 16:44", "2026年04月20日 星期一 16:44") and a
+# word for "at" ("05.03.2019 um 15:04 Uhr", "5 mars 2019 à 15h04", "22 de janeiro de 2018 às 10:00").
+_WEEKDAY = r"(?:\s*[(（][^()（）\d]{1,4}[)）]|\s+(?:星期|周|礼拜)[一二三四五六日天])?"
+_AT = r"(?:T|\s|日|,|at|um|à|às|a las|alle|om|[-–—|·])"
+_TIME = (_WEEKDAY + r"(?:\s*" + _AT + r"?\s*(?P<ampm1>上午|下午|晚上|凌晨|中午)?\s*"
+         r"(?P<hour>\d{1,2})\s*[:：时點点時h]\s*(?P<minute>\d{1,2})"
          r"(?:\s*[:：分]\s*(?P<second>\d{1,2})(?:\.\d+)?)?"
          r"\s*(?P<ampm2>[AaPp]\.?\s?[Mm]\.?(?![a-z])|[صم](?!\w))?"
          r"(?:\s*(?P<offset>Z(?![a-z])|[+-]\d{2}:?\d{2}(?!\d)|[+-]\d{3}(?!\d)|"
@@ -93,7 +97,7 @@ _FORMS: tuple[_Form, ...] = (
     _form(r"(?<![\w.])" + _MONTH_NAME + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d{2})(?!\d)",
           "mdy"),
     # "3 de mayo de 2022", "15. August 2016", "20 septembrie 2020, 16:20", "1st of May 2020"
-    _form(r"(?<![\w.])(?P<day>\d{1,2})(?:st|nd|rd|th)?\.?\s+(?:(?:of|de|del)\s+)?" + _MONTH_NAME
+    _form(r"(?<![\w.])(?P<day>\d{1,2})(?:st|nd|rd|th|er|º|°)?\.?\s+(?:(?:of|de|del)\s+)?" + _MONTH_NAME
           + r",?\s+(?:(?:de|del)\s+)?(?P<year>(?:19|20)\d{2})(?!\d)", "dmy"),
     # "发布时间：18-03-08": the label's colon may precede it, a time's "12:" may not.
     # "31.10.23", "8.5.12": a German day, month and two-digit year.

@@ -46,6 +46,20 @@ WRITTEN_FORMS = [
     # a zone named before the clock
     ("2012年12月10日, 格林尼治标准时间10:41", "2012-12-10T18:41:00+08:00", "minute"),
     ("2020年1月2日 东京时间 18:41", "2020-01-02T18:41:00+09:00", "minute"),
+    # a weekday between the day and its time, Japanese 時/分/秒
+    ("2019年4月26日(金) 16:44", "2019-04-26T16:44:00+08:00", "minute"),
+    ("2019/04/26（金）16:44", "2019-04-26T16:44:00+08:00", "minute"),
+    ("2026年04月20日 星期一 16:44", "2026-04-20T16:44:00+08:00", "minute"),
+    ("2020年7月1日 10時00分", "2020-07-01T10:00:00+08:00", "minute"),
+    ("2019年04月26日 16時44分32秒", "2019-04-26T16:44:32+08:00", "second"),
+    # a word for "at" before the time, the French 15h04 and 1er
+    ("05.03.2019 um 15:04 Uhr", "2019-03-05T15:04:00+08:00", "minute"),
+    ("publié le 1er novembre 2023 à 16h28", "2023-11-01T16:28:00+08:00", "minute"),
+    ("segunda-feira, 22 de janeiro de 2018 às 10:00", "2018-01-22T10:00:00+08:00", "minute"),
+    ("5 de marzo de 2019 a las 15:04", "2019-03-05T15:04:00+08:00", "minute"),
+    # ... but a number in brackets is no weekday, and hours alone are no time
+    ("2019-01-02 (1) 12:30", "2019-01-02", "day"),
+    ("2019-01-02 12 hours", "2019-01-02", "day"),
 ]
 
 
