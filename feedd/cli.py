@@ -366,7 +366,8 @@ class _PageReader:
 
     def _fetch(self, page: str, url: str | None) -> tuple[str, str]:
         from feedd.config import DEFAULT_USER_AGENT, FetchSettings
-        from feedd.fetch import Access, Fetcher
+        from feedd.fetch import Fetcher
+        from feedd.fetch_guard import Access
 
         if self._fetcher is None:
             self._fetcher = Fetcher(FetchSettings(

@@ -29,7 +29,8 @@ from feedd.errors import (
     StoreError,
 )
 from feedd.extract import extract_article
-from feedd.fetch import Access, Fetcher
+from feedd.fetch import Fetcher
+from feedd.fetch_guard import Access
 from feedd.listings import links_from_feed, links_from_json, next_page_url
 from feedd.models import Article, FeedMeta, Link, NotModified, Page, SectionReport, SectionStatus
 from feedd.publish import remove_stale_temp_files, render_index, render_opml, write_if_changed

@@ -15,7 +15,8 @@ import pytest
 
 from feedd.config import FetchSettings
 from feedd.errors import BlockedDestinationError, FetchError, RobotsDisallowedError
-from feedd.fetch import Access, Fetcher, is_public_address, parse_retry_after
+from feedd.fetch import Fetcher, parse_retry_after
+from feedd.fetch_guard import Access, is_public_address
 from feedd.models import NotModified, Page
 
 SETTINGS = FetchSettings(user_agent="feedd-test/1", timeout=2.0, max_bytes=100_000, max_redirects=5,

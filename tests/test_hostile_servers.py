@@ -22,7 +22,8 @@ import pytest
 
 from feedd.config import FetchSettings
 from feedd.errors import FetchError
-from feedd.fetch import Access, Fetcher, parse_retry_after
+from feedd.fetch import Fetcher, parse_retry_after
+from feedd.fetch_guard import Access
 from feedd.models import Page
 from feedd.store import Store
 from tests.portal.server import Portal, Response

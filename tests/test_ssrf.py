@@ -27,7 +27,8 @@ import yaml
 
 from feedd.config import FetchSettings, load_config
 from feedd.errors import BlockedDestinationError, FetchError
-from feedd.fetch import Access, Fetcher, redirect_target
+from feedd.fetch import Fetcher, redirect_target
+from feedd.fetch_guard import Access
 from feedd.models import Page
 from feedd.pipeline import PipelineDeps, poll_section
 from feedd.store import Store, item_id_for
