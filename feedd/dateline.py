@@ -36,7 +36,8 @@ _CLOCK = re.compile(r"\d{1,2}:\d{2}\b")
 _DATE_PIECE = re.compile(r"[\d/:.\-年月日\s]{1,5}")
 _DATE_PIECES_MIN = 3
 _PUBLISH_LABEL = re.compile(r"(发布时间|发表时间|发布日期|发文日期|时间|日期|发布于|发表于|posted|published|"
-                            r"\bdatum\b|fecha|veröffentlicht|erschienen|publié|publicado|pubblicato|opublikowano|gepubliceerd|"
+                            r"\bdatum\b|fecha|veröffentlicht|publiziert|erstellt am|erschienen|publié|publicado|"
+                            r"pubblicato|opublikowano|gepubliceerd|geplaatst|publicerad|publiceret|publisert|"
                             r"公開日|掲載日|投稿日|配信日|配信開始日|発行日|発売日)")
 _ABOVE_BODY = 25
 _ABOVE_TITLE = 4
@@ -103,13 +104,14 @@ def _header_window(segments: Sequence[Segment], title_index: int) -> list[Segmen
 def _first_date(window: Sequence[Segment], zone: tzinfo, now: datetime,
                 reader: Callable[[str, tzinfo, datetime], Timestamp | None]) -> Timestamp | None:
     for position, segment in enumerate(window):
-        if is_decoy(segment.text) or len(segment.text) > 160 or _in_caption(segment):
+        text = publication_part(segment.text)
+        if is_decoy(text) or len(segment.text) > 160 or _in_caption(segment):
             continue
         # Linked dates are usually other articles', except a date-archive link in the byline itself.
         if (segment.element.tag == "a" and position >= _LINKED_DATE_REACH
                 and not _PUBLISH_LABEL.search(segment.text.lower())):
             continue
-        found = (reader(segment.text, zone, now) or _pieced_date(window, position, zone, now, reader)
+        found = (reader(text, zone, now) or _pieced_date(window, position, zone, now, reader)
                  or _with_next_clock(window, position, zone, now, reader))
         if found is None:
             continue
@@ -117,7 +119,7 @@ def _first_date(window: Sequence[Segment], zone: tzinfo, now: datetime,
             found = _machine_stamp(segment.element, found, zone, now) or found
         # A date split over two segments ("2024-05-20" then "16:25"): read them together.
         if found.precision == "day" and position + 1 < len(window):
-            joined = reader(segment.text + " " + window[position + 1].text, zone, now)
+            joined = reader(text + " " + window[position + 1].text, zone, now)
             if joined is not None and joined.day == found.day and joined.precision != "day":
                 return joined
             return _same_day_with_clock(window, position, found, zone, now, reader) or found
@@ -174,6 +176,18 @@ def is_decoy(text: str) -> bool:
         return False
     number = _FIRST_NUMBER.search(text)
     return number is None or counter.start() < number.start()
+
+
+def publication_part(text: str) -> str:
+    """A line's text from its publication label on, when an update label and its date come first
+    ('Updated: 6 March 2019 | Published: 5 March 2019'); else the whole line."""
+    lowered = text.lower()
+    update = _UPDATE_LABEL.search(lowered)
+    if update is None or len(lowered) != len(text):  # lower() may lengthen a few letters: offsets would slip
+        return text
+    update_date = _FIRST_NUMBER.search(lowered, update.end())
+    published = _PUBLISH_LABEL.search(lowered, update_date.end()) if update_date is not None else None
+    return text[published.start():] if published is not None else text
 
 
 def _update_trails(text: str, label_end: int) -> bool:
@@ -248,10 +262,11 @@ def _labelled_date(segments: Sequence[Segment], zone: tzinfo, now: datetime) -> 
     for position, segment in enumerate(segments):
         if len(segment.text) > 200:
             continue
-        label = _PUBLISH_LABEL.search(segment.text.lower())
-        if label is None or is_decoy(segment.text):
+        text = publication_part(segment.text)
+        label = _PUBLISH_LABEL.search(text.lower())
+        if label is None or is_decoy(text):
             continue
-        found = parse_date(segment.text[label.start():], zone, now) or _after_label(segments, position, zone, now)
+        found = parse_date(text[label.start():], zone, now) or _after_label(segments, position, zone, now)
         if found is not None:
             return found
     return None

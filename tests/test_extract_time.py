@@ -54,6 +54,11 @@ DATELINES = [
     # publication and update labels in other languages
     ("", "<p>Letzte Änderung: 31.10.2023 - 14:49:39</p><p>Erschienen am: 01.11.2023</p>", "2023-11-01"),
     ("", "<i>Article mis à jour le 7 janvier 2020.</i><p>Publié le 30 septembre 2018</p>", "2018-09-30"),
+    # an update label and its date first, the publication label later in the same line
+    ("", "<p>Updated: 6 March 2019 10:00 | Published: 5 March 2019 09:00</p>", "2019-03-05T09:00:00+08:00"),
+    ("", "<p>Aktualisiert am 06.03.2019, 10:00 Uhr | Erstellt am 05.03.2019, 09:00 Uhr</p>",
+     "2019-03-05T09:00:00+08:00"),
+    ("", "<div>最后更新时间：2020-01-05 10:00 发布时间：2020-01-02 09:00</div>", "2020-01-02T09:00:00+08:00"),
     # a bare update label after the line's own date: that date is the publication
     ("", "<div>on December 27, 2014 at 12:06 PM, updated</div><span>December 27, 2014 at 12:10 PM</span>",
      "2014-12-27T12:06:00+08:00"),
