@@ -215,11 +215,22 @@ def _credit_ancestors(node: etree._Element, points: float, candidates: dict[etre
         level += 1
 
 
-def _furniture(marks: str) -> bool:
-    for word in re.split(r"[\s_-]+", marks.lower()):
-        if word in _NEGATIVE_WORDS or word.startswith(_NEGATIVE_PREFIXES):
-            return True
-    return False
+def _furniture_word(word: str) -> bool:
+    return word in _NEGATIVE_WORDS or word.startswith(_NEGATIVE_PREFIXES)
+
+
+def _read_marks(marks: str) -> tuple[bool, bool]:
+    """(names story, names furniture). A furniture word names no story, whatever it holds
+    ('jp-relatedposts' is not a post); the other words of its token still can ('sr-body-share')."""
+    positive = negative = False
+    for token in marks.lower().split():
+        words = re.split(r"[_-]+", token)
+        kept = [word for word in words if not _furniture_word(word)]
+        if len(kept) < len(words):
+            negative = True
+            token = "-".join(kept)
+        positive = positive or bool(_POSITIVE.search(token))
+    return positive, negative
 
 
 def _marks_say(node: etree._Element, known: dict[str, tuple[bool, bool]]) -> tuple[bool, bool]:
@@ -228,8 +239,7 @@ def _marks_say(node: etree._Element, known: dict[str, tuple[bool, bool]]) -> tup
     marks = _marks(node)
     said = known.get(marks)
     if said is None:
-        named = bool(marks.strip())
-        said = known[marks] = (named and bool(_POSITIVE.search(marks)), named and _furniture(marks))
+        said = known[marks] = _read_marks(marks)
     return said
 
 

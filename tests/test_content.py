@@ -127,3 +127,21 @@ def test_content_keeps_a_real_sidebar_out_of_a_story_in_a_sidebar_named_grid() -
     assert "Part 0 of the story number 0" in article.content_text
     assert "Part 2 of the story number 2" in article.content_text
     assert "A promoted column" not in article.content_text
+
+
+def test_content_drops_a_related_block_whose_furniture_word_contains_post() -> None:
+    # 'jp-relatedposts' holds 'post', but inside the furniture word 'relatedposts' it names no story.
+    page = ("<html><body><h1>A blog entry</h1><div class='entry-content'>" + paragraphs("The blog entry says", 5)
+            + "<div class='jp-relatedposts'><h3>Similar entries on this blog</h3></div></div></body></html>")
+    article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
+    assert "The blog entry says number 4" in article.content_text
+    assert "Similar entries" not in article.content_text
+
+
+def test_content_keeps_a_story_wrapper_named_after_its_share_bar() -> None:
+    # 'sr-body-share-wrapper': 'share' is furniture, but 'body' still names the story it wraps.
+    stories = "".join(f"<div class='sr-body-share-wrapper'>{paragraphs(f'Story {index} says', 4)}</div>"
+                      for index in range(3))
+    page = f"<html><body><div class='stories'>{stories}</div></body></html>"
+    article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
+    assert "Story 0 says number 3" in article.content_text
