@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from feedd.daemon import Poller
     from feedd.fetch import Fetcher
     from feedd.pipeline import PipelineDeps
+    from feedd.select import ArticleRules
     from feedd.store import Store
 
 log = logging.getLogger("feedd")
@@ -83,8 +84,13 @@ def _parser() -> argparse.ArgumentParser:
     extract = commands.add_parser("extract", help="extract articles from pages (files or URLs) as JSON lines")
     extract.add_argument("pages", nargs="*", metavar="PAGE")
     extract.add_argument("--url", help="the page's URL, for resolving links (one PAGE only)")
-    extract.add_argument("--timezone", default="Asia/Shanghai", help="zone of times printed without one")
+    extract.add_argument("--timezone", help="zone of times printed without one (default: the section's, "
+                         "else Asia/Shanghai)")
     extract.add_argument("--manifest", type=Path, help='JSON lines {"path", "url", "timezone"}')
+    extract.add_argument("--rules", type=Path, help="a YAML file of site rules: title, published, source, "
+                         "author, content, remove (a section's `article:` block)")
+    extract.add_argument("--config", type=Path, help="take site rules and time zone from a section of this config")
+    extract.add_argument("--section", metavar="SOURCE/SECTION", help="the section of --config")
     extract.add_argument("--allow-private-networks", action="store_true")
     extract.set_defaults(handler=_cmd_extract)
 
@@ -282,41 +288,61 @@ class _Job:
 
 
 def _cmd_extract(args: argparse.Namespace) -> int:
-    jobs = list(_manifest_jobs(args.manifest) if args.manifest else
-                (_Job(page, args.url, args.timezone) for page in args.pages))
+    rules, section_zone = _extract_rules(args)
+    zone = args.timezone or section_zone or "Asia/Shanghai"
+    jobs = list(_manifest_jobs(args.manifest, zone) if args.manifest else
+                (_Job(page, args.url, zone) for page in args.pages))
     if not jobs:
         print("feedd extract: give PAGE arguments or --manifest FILE", file=sys.stderr)
         return 2
     reader = _PageReader(args.allow_private_networks)
     try:
         for job in jobs:
-            print(json.dumps(_extract_one(job, reader), ensure_ascii=False), flush=False)
+            print(json.dumps(_extract_one(job, reader, rules), ensure_ascii=False), flush=False)
     finally:
         reader.close()
     sys.stdout.flush()
     return 0
 
 
-def _manifest_jobs(path: Path) -> Iterator[_Job]:
+def _extract_rules(args: argparse.Namespace) -> tuple[ArticleRules | None, str | None]:
+    """Site rules (and a zone) from --rules, or from the section named by --config/--section."""
+    from feedd.config import load_article_rules, load_config
+
+    if (args.config is None) != (args.section is None):
+        raise ConfigError("feedd extract: --config and --section go together")
+    if args.rules is not None and args.config is not None:
+        raise ConfigError("feedd extract: give --rules or --config/--section, not both")
+    if args.rules is not None:
+        return load_article_rules(args.rules), None
+    if args.config is None:
+        return None, None
+    section = load_config(args.config).section(args.section)
+    if section is None:
+        raise ConfigError(f"no section {args.section!r}", path=str(args.config))
+    return section.article, str(section.timezone)
+
+
+def _manifest_jobs(path: Path, zone: str) -> Iterator[_Job]:
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
                 continue
             try:
                 entry = json.loads(line)
-                yield _Job(str(entry["path"]), entry.get("url"), entry.get("timezone") or "Asia/Shanghai")
+                yield _Job(str(entry["path"]), entry.get("url"), entry.get("timezone") or zone)
             except (ValueError, KeyError, TypeError) as exc:
                 yield _Job(f"{path}:{number}", None, "", problem=f"{path}:{number}: bad manifest line: {exc}")
 
 
-def _extract_one(job: _Job, reader: _PageReader) -> dict[str, Any]:
+def _extract_one(job: _Job, reader: _PageReader, rules: ArticleRules | None) -> dict[str, Any]:
     result: dict[str, Any] = {"input": job.input, "url": job.url}
     try:
         if job.problem:
             raise FeeddError(job.problem)
         zone = _zone(job.timezone)
         html, url = reader.read(job.input, job.url)
-        article = extract_article(html, url, zone=zone, now=now_utc())
+        article = extract_article(html, url, zone=zone, now=now_utc(), rules=rules)
         result.update(_article_json(article))
         result["error"] = None
     except FeeddError as exc:

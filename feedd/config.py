@@ -276,12 +276,21 @@ def _node_to_data(node: yaml.Node, key: str, lines: dict[str, int], path: Path) 
 
 def load_config(path: Path) -> Config:
     """Read and validate the YAML file at `path`; raise ConfigError naming file, line and key."""
+    located = _compose(_read_text(path), path)
+    return _build_config(_Reader(path, located.lines), located.data, path)
+
+
+def load_article_rules(path: Path) -> ArticleRules:
+    """Site rules for `feedd extract --rules`: a section's `article:` block as a file of its own."""
+    located = _compose(_read_text(path), path)
+    return _article_rules(_Reader(path, located.lines), located.data, "")
+
+
+def _read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read the file: {exc}", path=str(path)) from exc
-    located = _compose(text, path)
-    return _build_config(_Reader(path, located.lines), located.data, path)
 
 
 def _build_config(r: _Reader, raw: Any, path: Path) -> Config:

@@ -132,3 +132,68 @@ def test_extract_cli_stops_quietly_when_the_reader_goes_away(corpus_dir: Path) -
     errors = process.stderr.read().decode()
     assert process.wait(timeout=120) == 141
     assert "Traceback" not in errors, errors
+
+
+RULED_PAGE = """<html><head><meta charset="utf-8">
+<title>Harbour reopens after the storm - Coast Daily</title></head><body>
+<h1>Harbour reopens after the storm</h1>
+<div class="meta"><span class="desk">Coast Desk</span> <span class="stamp">posted 3 days ago</span>
+<span class="when" data-ts="x">20.04.2026, 16:44</span></div>
+<div class="story">
+<p>The harbour reopened on Monday after a week of repairs to the breakwater, the port authority said.</p>
+<p class="note">The writer of this story keeps a small boat in the harbour, the editors want readers to know.</p>
+<p>Fishing boats were the first to leave, followed by the ferry to the islands, which had been idle.</p>
+<p>Engineers said the new concrete blocks should hold against storms of the same strength in future.</p>
+</div></body></html>"""
+
+RULES = """\
+source: span.desk
+published: span.when
+remove: [".note"]
+"""
+
+
+def test_extract_cli_applies_a_rules_file_before_the_automatic_path(tmp_path: Path) -> None:
+    page = tmp_path / "harbour.html"
+    page.write_text(RULED_PAGE, encoding="utf-8")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULES, encoding="utf-8")
+    (automatic,) = json_lines(run_extract("--timezone", "Europe/Berlin", str(page)).stdout)
+    (ruled,) = json_lines(run_extract("--timezone", "Europe/Berlin", "--rules", str(rules), str(page)).stdout)
+    assert automatic["source"] != "Coast Desk" and "keeps a small boat" in automatic["content_text"]
+    assert ruled["source"] == "Coast Desk"
+    assert ruled["published"] == "2026-04-20T16:44:00+02:00"
+    assert "keeps a small boat" not in ruled["content_text"]
+    assert "Fishing boats" in ruled["content_text"]
+    assert ruled["title"] == "Harbour reopens after the storm"
+
+
+def test_extract_cli_takes_rules_and_zone_from_a_config_section(tmp_path: Path) -> None:
+    page = tmp_path / "harbour.html"
+    page.write_text(RULED_PAGE, encoding="utf-8")
+    config = tmp_path / "feedd.yaml"
+    rules = "".join(f"          {line}\n" for line in RULES.splitlines())
+    config.write_text(f"""\
+output_dir: ./public
+state_path: ./state.sqlite3
+sources:
+  - id: coast
+    timezone: America/Halifax
+    sections:
+      - id: news
+        url: https://coast.example/news/
+        article:
+{rules}""", encoding="utf-8")
+    done = run_extract("--config", str(config), "--section", "coast/news", str(page))
+    assert done.returncode == 0, done.stderr
+    (item,) = json_lines(done.stdout)
+    assert (item["source"], item["published"]) == ("Coast Desk", "2026-04-20T16:44:00-03:00")
+
+
+def test_extract_cli_names_the_place_of_a_bad_rule(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("title: h1\ncontent: 'div.story['\n", encoding="utf-8")
+    done = run_extract("--rules", str(rules), str(SEED))
+    assert done.returncode == 78
+    assert f"{rules}:2: content: bad CSS" in done.stderr
+    assert done.stdout == ""
