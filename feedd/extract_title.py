@@ -22,6 +22,8 @@ _SITE_WORDS = re.compile(
     re.IGNORECASE)
 _KEY = re.compile(r"[\s\u3000\"'“”‘’「」《》·:：,，.。!！?？|｜_\-–—()（）\[\]【】]+")
 _MAX_TITLE = 200
+_WORD = re.compile(r"[^\W_]+")
+_SPELLED_MIN = 5
 _UNRELATED = 0.3
 _PART_MIN = 12
 _WIDE = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
@@ -242,8 +244,35 @@ def _is_site_part(part: str, site_names: set[str]) -> bool:
         return True
     if any(name and (name in key or key in name) for name in site_names):
         return True
+    words = _WORD.findall(part.lower())
+    if any(len(name) >= _SPELLED_MIN and _spells(name, words) for name in site_names if name.isascii()):
+        return True
     short = len(key) <= 12 if not key.isascii() else len(key) <= 30
     return (short and bool(_SITE_WORDS.search(part))) or len(key) <= 4
+
+
+def _spells(name: str, words: list[str]) -> bool:
+    """The part's words, from its start, spell the site's name from whole words and
+    initials: 'parcoabruzzo' in "Parco Nazionale d'Abruzzo", 'nytimes' in 'New York Times'."""
+    seen: set[tuple[int, int, bool]] = set()
+
+    def spell(at: int, word: int, used: int) -> bool:
+        if at == len(name):
+            return used >= 2
+        state = (at, word, used >= 2)
+        if state in seen:
+            return False
+        seen.add(state)
+        # The name starts at the part's first word, or its second after an article ('The New York Times').
+        for index in range(word, len(words) if used else min(2, len(words))):
+            candidate = words[index]
+            if name.startswith(candidate, at) and spell(at + len(candidate), index + 1, used + 1):
+                return True
+            if candidate[0] == name[at] and spell(at + 1, index + 1, used + 1):
+                return True
+        return False
+
+    return spell(0, 0, 0)
 
 
 def _find_heading(headings: list[tuple[str, etree._Element]], title: str) -> etree._Element | None:

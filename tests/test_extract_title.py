@@ -149,3 +149,20 @@ def test_extract_title_separates_the_headline_from_kickers_and_site_names(head: 
                                                                            expected: str) -> None:
     page = f"<html><head>{head}</head><body>{headings}<div class='text'>{ENGLISH_BODY}</div></body></html>"
     assert extract_article(page, "https://www.example.com/a/1.html", zone=UTC, now=NOW).title == expected
+
+
+@pytest.mark.parametrize(("url", "title_tag", "expected"), [
+    # the host's name is spelled by the trailing part's words: 'riverbend' in 'River Park of the Bend'
+    ("https://www.riverbend.example/news/1",
+     "OTTERS RETURN: A RECORD YEAR | River Park of the Bend, Ohio and Kentucky", "OTTERS RETURN: A RECORD YEAR"),
+    # ... or by initials and words: 'nytimes' in 'The New York Times'
+    ("https://www.nytimes.example/2020/1.html",
+     "Council agrees the flood plan | The New York Times International Edition", "Council agrees the flood plan"),
+    # a name the part does not spell leaves the widest part as the headline
+    ("https://www.otherhost.example/news/1",
+     "OTTERS RETURN: A RECORD YEAR | River Park of the Bend, Ohio and Kentucky",
+     "River Park of the Bend, Ohio and Kentucky"),
+])
+def test_extract_title_drops_a_site_part_that_spells_the_host(url: str, title_tag: str, expected: str) -> None:
+    page = f"<html><head><title>{title_tag}</title></head><body><div class='text'>{ENGLISH_BODY}</div></body></html>"
+    assert extract_article(page, url, zone=UTC, now=NOW).title == expected
