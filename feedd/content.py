@@ -30,26 +30,36 @@ _NEGATIVE_WORDS = frozenset({
     "tag", "tags", "popup", "login", "subscribe", "newsletter", "toolbar", "print", "pager", "pagination",
     "social", "bottom", "top", "header", "masthead", "banner", "modal", "cookie", "cookies", "disclaimer",
     "keyword", "keywords", "xgyd", "xgxw", "tuijian", "morenews", "sponsor", "sponsored", "outbrain", "taboola",
-    "consent", "onetrust", "gdpr",
+    "consent", "onetrust", "gdpr", "adv",
 })
 _NEGATIVE_PREFIXES = ("comment", "share", "sharing", "related", "recommend", "relevant", "advert", "footer",
-                      "sidebar", "breadcrumb", "newsletter", "social")
+                      "sidebar", "breadcrumb", "newsletter", "social", "kommentar", "comentario")
 _POSITIVE = re.compile(
     r"article|content|\bbody|entry|\bmain|post|story|detail|\btext\b|txt|zw\b|zhengwen|TRS_Editor|"
     r"UnionStyle|rich_media|news_?con|con_?txt|artibody|endtext|post_?text", re.IGNORECASE)
 _BOILERPLATE_LINE = re.compile(
     r"^\s*[\[【(（]?\s*(?:责任编辑|责编|编辑|纠错|分享到|打印|关闭窗口|扫一扫|返回顶部|相关(?:新闻|阅读|文章)|"
     r"版权(?:声明|所有)|阅读下一篇|上一篇|下一篇|点击(?:进入|查看)|推荐阅读|延伸阅读)", re.IGNORECASE)
+# Whole lines that label page furniture rather than say anything: ad markers, the heading of a
+# related-stories or comments block, share and like prompts (the languages of the corpus pages).
+_FURNITURE_LABEL = re.compile(
+    r"^\W*(?:advertisements?|anzeige|werbung|reklama|publicidad|publicité|pubblicità|"
+    r"related(?: (?:posts|articles|stories|content))?|you (?:may|might) also like|ähnliche (?:beiträge|artikel)|"
+    r"das könnte (?:dich|sie) auch interessieren|mehr zum thema|zum weiterlesen|notas relacionadas|"
+    r"noticias relacionadas|leia também|(?:à )?lire aussi|"
+    r"\d*\s*comments?|kommentare?(?: geschlossen)?|kommentieren sie|leave a (?:comment|reply)|"
+    r"share this(?: article| story)?|(?:gefällt mir\W*)?wird geladen|loading)\W*$", re.IGNORECASE)
 _FURNITURE_WEIGHT = 0.4
 _POSITIVE_WEIGHT = 1.3
 _MAX_WEIGHT = 1.0 * _POSITIVE_WEIGHT * _POSITIVE_WEIGHT  # an <article> whose class says so
 _LINK_LINE_CHARS = 200
 _LINK_HEADLINE_CHARS = 15
 # Sections that hold prose but never the story, whatever is inside them.
-_SIDE_SECTION_PREFIXES = ("comment", "disqus", "cookie", "consent", "onetrust", "gdpr")
+_SIDE_SECTION_PREFIXES = ("comment", "kommentar", "comentario", "disqus", "cookie", "consent", "onetrust", "gdpr")
 _SIDE_SECTION_WEIGHT = 0.1
 _DROPPED_TAGS = frozenset({"form", "input", "nav", "aside", "footer"})
-_LINE_TAGS = frozenset({"p", "div", "span", "h1", "h2", "h3", "strong", "font", "td"})
+_LINE_TAGS = frozenset({"p", "div", "span", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "font", "td",
+                        "figcaption"})
 # Climb at most this many levels, and only for this much more prose.
 _WIDEN_LEVELS = 6
 _WIDEN_GAIN = 1.6
@@ -381,7 +391,7 @@ def _is_boilerplate(element: etree._Element, tag: str, sizes: Measure, minor: fl
     # An element without visible text can match neither a boilerplate line nor the title.
     if tag in _LINE_TAGS and 0 < sizes.text < 80:
         text = text_of(element).strip()
-        if _BOILERPLATE_LINE.match(text):
+        if _BOILERPLATE_LINE.match(text) or _FURNITURE_LABEL.match(text):
             return True
         if title and tag in ("h1", "h2", "h3") and text == title:
             return True

@@ -145,3 +145,23 @@ def test_content_keeps_a_story_wrapper_named_after_its_share_bar() -> None:
     page = f"<html><body><div class='stories'>{stories}</div></body></html>"
     article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
     assert "Story 0 says number 3" in article.content_text
+
+
+def test_content_drops_lines_that_only_label_furniture() -> None:
+    page = ("<html><body><h1>Headline</h1><article>" + paragraphs("The report says", 3)
+            + "<p>- Advertisement -</p>" + paragraphs("The report goes on", 3)
+            + "<figure><img src='/ad.jpg'><figcaption>Reklama</figcaption></figure>"
+            + "<h4>Das könnte dich auch interessieren</h4><div>12 Comments</div></article></body></html>")
+    article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
+    assert "The report goes on number 2" in article.content_text
+    for label in ("Advertisement", "Reklama", "Das könnte dich", "Comments"):
+        assert label not in article.content_text
+
+
+def test_content_keeps_a_sentence_that_begins_like_a_furniture_label() -> None:
+    page = ("<html><body><h1>Headline</h1><article>" + paragraphs("The report says", 3)
+            + "<p>Related stories ran in the evening papers.</p><p>Comments were closed by noon.</p>"
+            + "</article></body></html>")
+    article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
+    assert "Related stories ran in the evening papers." in article.content_text
+    assert "Comments were closed by noon." in article.content_text
