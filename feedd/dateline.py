@@ -20,8 +20,9 @@ from feedd.models import Timestamp
 # The label patterns are matched against lower-cased text: a case-sensitive alternation is several
 # times faster than an IGNORECASE one, and these run on every short line of a page.
 # Widgets and footers whose dates are never the publication time, wherever the date sits.
-_DECOY = re.compile(r"©|copyright|版权|all rights|今天是|今日|农历|星期.\s*$|天气|推荐文章|相关文章|相关阅读|"
-                    r"上一篇|下一篇")
+_DECOY = re.compile(r"©|copyright|版权|all rights|今天是|今日|农历|天气|推荐文章|相关文章|相关阅读|上一篇|下一篇")
+# A day ending with its weekday is the header's "today" widget, unless labelled ("发布时间：… 星期一").
+_TODAY_WIDGET = re.compile(r"星期.\s*$")
 # A counter's label disqualifies a line only when it comes before the line's first number
 # ("发布时间: 2018-05-17 | 浏览次数: 12" is a dateline).
 _COUNTER_LABEL = re.compile(r"评论|回复|留言|访问量|浏览|阅读数|点击")
@@ -164,7 +165,7 @@ def _machine_stamp(element: etree._Element, shown: Timestamp, zone: tzinfo, now:
 
 def is_decoy(text: str) -> bool:
     text = text.lower()
-    if _DECOY.search(text):
+    if _DECOY.search(text) or (_TODAY_WIDGET.search(text) and not _PUBLISH_LABEL.search(text)):
         return True
     update = _UPDATE_LABEL.search(text)
     if update is not None and not _update_trails(text, update.end()):

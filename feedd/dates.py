@@ -104,7 +104,8 @@ _FORMS: tuple[_Form, ...] = (
     _form(r"(?<![\d.])(?P<day>[0-3]?\d)\.(?P<month>[01]?\d)\.(?P<year>\d{2})(?![\d.])", "dmy2"),
     _form(r"(?<![\d/.-])(?<!\d:)(?P<year>\d{2})-(?P<month>[01]\d)-(?P<day>[0-3]\d)(?![\d-])", "yy"),
     _form(r"(?<![\d年])(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日", "md"),
-    _form(r"(?<![\d/.-])(?<!\d:)(?P<month>[01]?\d)-(?P<day>[0-3]?\d)(?=\s+\d{1,2}:\d{2})", "md"),
+    # "01-14 17:58", "04/20 16:44": a year-less day is only taken with its clock
+    _form(r"(?<![\d/.-])(?<!\d:)(?P<month>[01]?\d)(?P<sep>[-/])(?P<day>[0-3]?\d)(?![\d/.-])(?=\s+\d{1,2}:\d{2})", "md"),
 )
 # "Mon Aug 03 12:45:00 EDT 2015": the year after the clock and zone, as C's and Java's date printers write it.
 _CLOCK_BEFORE_YEAR = _Form(re.compile(

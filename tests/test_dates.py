@@ -91,6 +91,7 @@ def test_dates_day_precision_is_midnight_in_zone() -> None:
     ("12月30日 08:00", datetime(2026, 1, 3, 12, 0, tzinfo=SHANGHAI), "2025-12-30T08:00:00+08:00"),
     ("12-31 23:58", datetime(2026, 1, 1, 0, 5, tzinfo=SHANGHAI), "2025-12-31T23:58:00+08:00"),
     ("01-14 17:58", datetime(2026, 1, 20, 9, 0, tzinfo=SHANGHAI), "2026-01-14T17:58:00+08:00"),
+    ("12/31 23:58", datetime(2026, 1, 1, 0, 5, tzinfo=SHANGHAI), "2025-12-31T23:58:00+08:00"),
 ])
 def test_dates_resolves_yearless_dates_across_a_year_end(text: str, now: datetime, expected: str) -> None:
     found = parse_date(text, SHANGHAI, now)

@@ -54,6 +54,10 @@ DATELINES = [
     # publication and update labels in other languages
     ("", "<p>Letzte Änderung: 31.10.2023 - 14:49:39</p><p>Erschienen am: 01.11.2023</p>", "2023-11-01"),
     ("", "<i>Article mis à jour le 7 janvier 2020.</i><p>Publié le 30 septembre 2018</p>", "2018-09-30"),
+    # a labelled dateline ending with its weekday is no "today" widget
+    ("", "<div>2026年04月21日 星期二</div><div>发布时间：2026-04-20 16:44 星期一</div>", "2026-04-20T16:44:00+08:00"),
+    # a year-less day with a slash, its time beside it, right below the headline
+    ("", "<div>04/20 16:44</div>", "2026-04-20T16:44:00+08:00"),
     # an update label and its date first, the publication label later in the same line
     ("", "<p>Updated: 6 March 2019 10:00 | Published: 5 March 2019 09:00</p>", "2019-03-05T09:00:00+08:00"),
     ("", "<p>Aktualisiert am 06.03.2019, 10:00 Uhr | Erstellt am 05.03.2019, 09:00 Uhr</p>",
