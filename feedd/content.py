@@ -39,7 +39,10 @@ _POSITIVE = re.compile(
     r"UnionStyle|rich_media|news_?con|con_?txt|artibody|endtext|post_?text", re.IGNORECASE)
 _BOILERPLATE_LINE = re.compile(
     r"^\s*[\[【(（]?\s*(?:责任编辑|责编|编辑|纠错|分享到|打印|关闭窗口|扫一扫|返回顶部|相关(?:新闻|阅读|文章)|"
-    r"版权(?:声明|所有)|阅读下一篇|上一篇|下一篇|点击(?:进入|查看)|推荐阅读|延伸阅读)", re.IGNORECASE)
+    r"版权(?:声明|所有)|阅读下一篇|上一篇|下一篇|点击(?:进入|查看)|推荐阅读|延伸阅读|相关报道)", re.IGNORECASE)
+# A pager line: page numbers and previous/next links only ('第1页/共1页', '|<<1234下一页>>|').
+_PAGER_LINE = re.compile(
+    r"^[\s|<>«»\[\]()/\d.…-]*(?:(?:上一页|下一页|首页|尾页|末页|第\s*\d+\s*页|共\s*\d+\s*页)[\s|<>«»\[\]()/\d.…-]*)+$")
 # Whole lines that label page furniture rather than say anything: ad markers, the heading of a
 # related-stories or comments block, share and like prompts (the languages of the corpus pages).
 _FURNITURE_LABEL = re.compile(
@@ -391,7 +394,7 @@ def _is_boilerplate(element: etree._Element, tag: str, sizes: Measure, minor: fl
     # An element without visible text can match neither a boilerplate line nor the title.
     if tag in _LINE_TAGS and 0 < sizes.text < 80:
         text = text_of(element).strip()
-        if _BOILERPLATE_LINE.match(text) or _FURNITURE_LABEL.match(text):
+        if _BOILERPLATE_LINE.match(text) or _FURNITURE_LABEL.match(text) or _PAGER_LINE.match(text):
             return True
         if title and tag in ("h1", "h2", "h3") and text == title:
             return True

@@ -165,3 +165,15 @@ def test_content_keeps_a_sentence_that_begins_like_a_furniture_label() -> None:
     article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
     assert "Related stories ran in the evening papers." in article.content_text
     assert "Comments were closed by noon." in article.content_text
+
+
+def test_content_drops_chinese_pager_lines() -> None:
+    body = "".join(f"<p>第{index}段：记者在现场看到，村民们正在田间忙着播种，今年的春耕比往年提前了一周左右。</p>"
+                   for index in range(5))
+    page = ("<html><body><h1>春耕忙</h1><div class='article'><div>第1页/共2页</div>" + body
+            + "<div><a href='?page=1'>&lt;&lt; 上一页</a> | <a href='?page=2'>下一页 &gt;&gt;</a></div>"
+            "<p>相关报道：</p></div></body></html>")
+    article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("Asia/Shanghai"), now=NOW)
+    assert "第4段" in article.content_text
+    for furniture in ("第1页/共2页", "上一页", "下一页", "相关报道"):
+        assert furniture not in article.content_text
