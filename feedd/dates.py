@@ -216,7 +216,7 @@ def _date_fields(match: re.Match[str], form: _Form, zone: tzinfo, now: datetime)
     else:
         month = int(groups["month"])
     day = int(groups["day"])
-    if form.order == "mdy" and not groups.get("monthname") and month > 12 >= day:
+    if form.order == "mdy" and not groups.get("monthname") and (month > 12 >= day or (day <= 12 and _day_first(zone))):
         month, day = day, month
     if form.order == "md":
         year = now.astimezone(zone).year
@@ -229,6 +229,20 @@ def _date_fields(match: re.Match[str], form: _Form, zone: tzinfo, now: datetime)
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return None
     return year, month, day
+
+
+# Regions that write a numeric date day first ("05/03/2019" is 5 March): Europe, Africa, Oceania, India
+# and Latin America. US pages, and Chinese portals on US-locale servers, write the month first.
+_DAY_FIRST_REGIONS = ("Europe/", "Africa/", "Australia/", "Pacific/Auckland", "Asia/Kolkata", "Asia/Calcutta",
+                      "America/Sao_Paulo", "America/Argentina/", "America/Buenos_Aires", "America/Santiago",
+                      "America/Lima", "America/Bogota", "America/Caracas", "America/Montevideo",
+                      "America/Asuncion", "America/La_Paz", "America/Guayaquil", "America/Mexico_City")
+
+
+def _day_first(zone: tzinfo) -> bool:
+    """Whether the source's zone lies where numeric dates are written day first."""
+    key = getattr(zone, "key", None)
+    return isinstance(key, str) and key.startswith(_DAY_FIRST_REGIONS)
 
 
 def _timestamp(match: re.Match[str], form: _Form, zone: tzinfo, now: datetime) -> Timestamp | None:

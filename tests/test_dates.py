@@ -220,3 +220,16 @@ def test_dates_reads_day_month_and_two_digit_year(text: str, expected: str) -> N
 @pytest.mark.parametrize("text", ["1.2.3", "192.168.1.12", "v10.11.12.4"])
 def test_dates_leaves_version_numbers_and_addresses_alone(text: str) -> None:
     assert parse_date(text, SHANGHAI, NOW) is None
+
+
+@pytest.mark.parametrize(("text", "zone", "expected"), [
+    ("05/03/2019", "Europe/London", "2019-03-05"),          # day first in Europe ...
+    ("05/10/2018", "America/Sao_Paulo", "2018-10-05"),      # ... and Latin America
+    ("05/03/2019", "America/New_York", "2019-05-03"),       # month first in the US
+    ("7/5/2005 9:23:57 PM", "Asia/Shanghai", "2005-07-05T21:23:57+08:00"),  # Chinese portals on US-locale servers
+    ("12/31/2019", "Europe/Paris", "2019-12-31"),           # a day past 12 settles the order anywhere
+])
+def test_dates_reads_numeric_dates_in_the_order_of_the_sources_region(text: str, zone: str, expected: str) -> None:
+    found = parse_date(text, ZoneInfo(zone), NOW)
+    assert found is not None
+    assert found.isoformat() == expected
