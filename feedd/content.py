@@ -52,6 +52,13 @@ _FURNITURE_LABEL = re.compile(
     r"noticias relacionadas|leia também|(?:à )?lire aussi|"
     r"\d*\s*comments?|kommentare?(?: geschlossen)?|kommentieren sie|leave a (?:comment|reply)|"
     r"share this(?: article| story)?|(?:gefällt mir\W*)?wird geladen|loading)\W*$", re.IGNORECASE)
+# "Read also: <another headline>" set between the paragraphs, linked or not: the label and its colon
+# say it points elsewhere (the labels of the corpus languages).
+_READ_ALSO = re.compile(
+    r"^\W*(?:read (?:more|also)|see also|also read|lesen sie (?:auch|mehr)|mehr dazu|lea también|lee también|"
+    r"mir[ae]|puedes ver|te puede interesar|leer más|leia também|(?:à )?lire aussi|czytaj (?:też|także|również)|"
+    r"zobacz (?:też|także|również)|leggi anche)\s*[:：]", re.IGNORECASE)
+_POINTER_TAGS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "blockquote"})
 _FURNITURE_WEIGHT = 0.4
 _POSITIVE_WEIGHT = 1.3
 _MAX_WEIGHT = 1.0 * _POSITIVE_WEIGHT * _POSITIVE_WEIGHT  # an <article> whose class says so
@@ -390,6 +397,8 @@ def _is_boilerplate(element: etree._Element, tag: str, sizes: Measure, minor: fl
     # "Read also: <a>another story</a>" between the paragraphs: one headline-long link, little else.
     if (tag == "p" and 0 < sizes.text < _LINK_LINE_CHARS and sizes.links / sizes.text > 0.6
             and sizes.links >= _LINK_HEADLINE_CHARS and len(element.findall(".//a")) == 1):
+        return True
+    if tag in _POINTER_TAGS and 0 < sizes.text < _LINK_LINE_CHARS and _READ_ALSO.match(text_of(element)):
         return True
     # An element without visible text can match neither a boilerplate line nor the title.
     if tag in _LINE_TAGS and 0 < sizes.text < 80:

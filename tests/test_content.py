@@ -177,3 +177,21 @@ def test_content_drops_chinese_pager_lines() -> None:
     assert "第4段" in article.content_text
     for furniture in ("第1页/共2页", "上一页", "下一页", "相关报道"):
         assert furniture not in article.content_text
+
+
+def test_content_drops_read_also_lines_without_a_link() -> None:
+    page = ("<html><body><h1>Headline</h1><article>" + paragraphs("The report says", 3)
+            + "<h3>MIRA: Madre se acerca a conocer los motivos de captura de su hijo</h3>"
+            + "<blockquote>PUEDES VER: ¿Qué es la Sunedu y para qué sirve?</blockquote>"
+            + paragraphs("The report goes on", 3) + "</article></body></html>")
+    article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
+    assert "The report goes on number 2" in article.content_text
+    assert "Madre se acerca" not in article.content_text
+    assert "Sunedu" not in article.content_text
+
+
+def test_content_keeps_a_sentence_that_starts_with_a_read_also_word() -> None:
+    page = ("<html><body><h1>Headline</h1><article>" + paragraphs("The report says", 3)
+            + "<p>Read more carefully, the figures tell another story.</p></article></body></html>")
+    article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
+    assert "Read more carefully, the figures tell another story." in article.content_text
