@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
@@ -20,16 +20,18 @@ _SITE_WORDS = re.compile(
     r"(网|報|报|新闻|频道|在线|中心|电台|电视台|官网|首页|平台|门户|客户端|网站|在线|\.com|\.cn|"
     r"\b(?:news|times|post|daily|tribune|journal|reuters|herald|online|magazine|blog|press|media|tv|radio|gazette)\b)",
     re.IGNORECASE)
-_KEY = re.compile(r"[\s\u3000\"'“”‘’「」《》·:：,，.。!！?？|｜_\-–—()（）\[\]【】]+")
+_KEY = re.compile(r"[\s\u3000\"'“”‘’「」《》·:：,，.。!！?？|｜_\-–—()（）\[\]【】¶]+")
 _MAX_TITLE = 200
 _WORD = re.compile(r"[^\W_]+")
 _SPELLED_MIN = 5
 _UNRELATED = 0.3
 _PART_MIN = 12
+_PAGE_NAME_MIN = 8
 _WIDE = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
 # Text kept for screen readers only (WordPress, Bootstrap, Tailwind name it so): no reader sees it.
 _HIDDEN_CLASSES = frozenset({"screen-reader-text", "sr-only", "visually-hidden", "visuallyhidden"})
 _EDIT_MARK = re.compile(r"\s*\[(?:编辑|edit|编辑源代码)\]\s*$", re.IGNORECASE)
+_INDEX_PAGE = re.compile(r"^/?$|/index\.\w+$")
 
 
 @dataclass(frozen=True)
@@ -56,10 +58,16 @@ def choose_title(facts: PageFacts) -> TitleChoice:
     exact = _declared_heading(headings, declared)
     if exact is not None:
         return exact
+    site_names = _site_names(facts)
+    opening = _heading_equal_to_part(headings, [_first_part(text) for text in reference], site_names)
+    if opening is not None:
+        return _after_site_name(*opening, headings, facts)
     for heading_text, element in headings:
         if _opens_any(heading_text, reference):
-            return _after_site_name(heading_text, element, headings, facts.title_tag)
-    site_names = _site_names(facts)
+            return _after_site_name(heading_text, element, headings, facts)
+    later = _heading_for_later_part(headings, reference, site_names)
+    if later is not None:
+        return later
     headline = _lone_headline(headings, site_names)
     if headline is not None and not _confirmed_elsewhere(declared, headline.text, facts.title_tag):
         return headline
@@ -107,18 +115,60 @@ def _parts(element: etree._Element) -> list[str]:
 
 
 def _after_site_name(text: str, element: etree._Element, headings: list[tuple[str, etree._Element]],
-                     title_tag: str) -> TitleChoice:
+                     facts: PageFacts) -> TitleChoice:
     """A blog's <h1> is its name and its <title> reads 'Name » Post': a longer heading that is a
-    later part of the <title> is the post's headline."""
-    parts = [match_key(part) for part in _SEPARATORS.split(title_tag) if part.strip()]
+    later part of the <title> is the post's headline, unless it links to the home page (the
+    project name of a documentation page titled 'Page — Project')."""
+    parts = [match_key(part) for part in _SEPARATORS.split(facts.title_tag) if part.strip()]
     key = match_key(text)
     if len(parts) < 2 or parts[0] != key:
         return TitleChoice(text, element)
     for other_text, other in headings:
         other_key = match_key(other_text)
-        if other_key in parts[1:] and len(other_key) > len(key):
+        if other_key in parts[1:] and len(other_key) > len(key) and not _links_home(other, facts.url):
             return TitleChoice(other_text, other)
     return TitleChoice(text, element)
+
+
+def _links_home(element: etree._Element, url: str) -> bool:
+    """The heading is one link, to the site's (or the documentation's) front page."""
+    links = element.findall(".//a")
+    if len(links) != 1 or (links[0].get("href") or "").startswith("#"):
+        return False
+    target = urlsplit(urljoin(url, links[0].get("href") or ""))
+    return not target.query and _INDEX_PAGE.search(target.path) is not None
+
+
+def _heading_equal_to_part(headings: list[tuple[str, etree._Element]], parts: list[str],
+                           site_names: set[str]) -> tuple[str, etree._Element] | None:
+    """The first heading (h1 first) that is exactly one of these <title> parts: the page title a
+    wiki prints in a block of its own beats a section heading that merely starts the same way."""
+    keys = {match_key(part) for part in parts if _names_a_page(part, site_names)}
+    for text, element in headings:
+        if match_key(text) in keys:
+            return text, element
+    return None
+
+
+def _names_a_page(part: str, site_names: set[str]) -> bool:
+    key = match_key(part)
+    long_enough = len(key) >= _PAGE_NAME_MIN if key.isascii() else len(key) >= 4
+    return long_enough and not _is_site_part(part, site_names)
+
+
+def _heading_for_later_part(headings: list[tuple[str, etree._Element]], reference: list[str],
+                            site_names: set[str]) -> TitleChoice | None:
+    """A heading that is a long later part of a title, the last part first: 'Site - Section »
+    Headline' puts the headline last, while the page's first <h1>s are a portal's side boxes."""
+    for title in reference:
+        for part in reversed(_SEPARATORS.split(title)[1:]):
+            key = match_key(part)
+            if len(key) < _PART_MIN or _is_site_part(part, site_names):
+                continue
+            for text, element in headings:
+                if match_key(text) == key:
+                    return TitleChoice(text, element)
+    return None
 
 
 def _confirmed_elsewhere(declared: list[str], heading: str, title_tag: str) -> bool:

@@ -144,6 +144,18 @@ ENGLISH_BODY = "<p>" + "The council met on Tuesday to agree the flood plan for t
     ("<title>Faster integration: job scheme helps refugees</title>",
      "<h1 class='sr-only sm:not-sr-only'>Faster integration: job scheme helps refugees</h1>",
      "Faster integration: job scheme helps refugees"),
+    # a wiki prints its page title in a block of its own: it beats a section heading starting the same way
+    ("<title>Enchufla Figures - Salsa Figures - Rueda in Berlin</title>",
+     "<h1>Salsa Figures - Rueda in Berlin</h1><div id='page-title'>Enchufla Figures</div><h2>Enchufla</h2>",
+     "Enchufla Figures"),
+    # a portal's <title> ends with the headline; its first <h1>s are side boxes
+    ("<title>Gaming Club e.V. - News » The events of the last weeks</title>",
+     "<h1 class='headline'>Win a headset this month!</h1><h1>News</h1><h2>The events of the last weeks</h2>",
+     "The events of the last weeks"),
+    # a documentation page titled 'Page — Project': the project's heading links to the front page
+    ("<title>Shared History — evolve extension for Mercurial</title>",
+     "<h1 class='heading'><a href='index.html'>evolve extension for Mercurial</a></h1>"
+     "<h1>Shared History</h1>", "Shared History"),
 ])
 def test_extract_title_separates_the_headline_from_kickers_and_site_names(head: str, headings: str,
                                                                            expected: str) -> None:
