@@ -106,7 +106,8 @@ def _first_date(window: Sequence[Segment], zone: tzinfo, now: datetime,
                 reader: Callable[[str, tzinfo, datetime], Timestamp | None]) -> Timestamp | None:
     for position, segment in enumerate(window):
         text = publication_part(segment.text)
-        if is_decoy(text) or len(segment.text) > 160 or _in_caption(segment):
+        if (is_decoy(text) or len(segment.text) > 160 or _in_caption(segment)
+                or _after_update_label(segment.element)):
             continue
         # Linked dates are usually other articles', except a date-archive link in the byline itself.
         if (segment.element.tag == "a" and position >= _LINKED_DATE_REACH
@@ -189,6 +190,21 @@ def publication_part(text: str) -> str:
     update_date = _FIRST_NUMBER.search(lowered, update.end())
     published = _PUBLISH_LABEL.search(lowered, update_date.end()) if update_date is not None else None
     return text[published.start():] if published is not None else text
+
+
+def _after_update_label(element: etree._Element) -> bool:
+    """A date right after a bare update label of its own ('<span>Updated <time>7:12 am PDT, May 6</time>',
+    '<dt>Updated</dt><dd>May 6, 2020</dd>')."""
+    previous = element.getprevious()
+    parent = element.getparent()
+    before: str | None
+    if previous is not None:
+        before = previous.tail or ("".join(map(str, previous.itertext())) if isinstance(previous.tag, str) else "")
+    else:
+        before = parent.text if parent is not None else None
+    text = (before or "").strip()
+    return 0 < len(text) <= _LABEL_ALONE and _FIRST_NUMBER.search(text) is None and bool(
+        _UPDATE_LABEL.search(text.lower()))
 
 
 def _update_trails(text: str, label_end: int) -> bool:

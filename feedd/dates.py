@@ -67,7 +67,8 @@ _REGION_ZONES = {"et": "America/New_York", "ct": "America/Chicago", "mt": "Ameri
 _WEEKDAY = r"(?:\s*[(（][^()（）\d]{1,4}[)）]|\s+(?:星期|周|礼拜)[一二三四五六日天])?"
 _AT = r"(?:T|\s|日|,|at|um|à|às|a las|alle|om|[-–—|·])"
 _TIME = (_WEEKDAY + r"(?:\s*" + _AT + r"?\s*(?P<ampm1>上午|下午|晚上|凌晨|中午)?\s*"
-         r"(?P<hour>\d{1,2})\s*[:：时點点時h]\s*(?P<minute>\d{1,2})"
+         r"(?P<hour>\d{1,2})\s*(?:[:：时點点時h]|\.(?=\d{2}\s*(?:GMT|BST|UTC|CET|CEST|MEZ|MESZ|Uhr)\b))\s*"
+         r"(?P<minute>\d{1,2})"
          r"(?:\s*[:：分]\s*(?P<second>\d{1,2})(?:\.\d+)?)?"
          r"\s*(?P<ampm2>[AaPp]\.?\s?[Mm]\.?(?![a-z])|[صم](?!\w))?"
          r"(?:\s*(?P<offset>Z(?![a-z])|[+-]\d{2}:?\d{2}(?!\d)|[+-]\d{3}(?!\d)|"
@@ -111,7 +112,11 @@ _FORMS: tuple[_Form, ...] = (
 _CLOCK_BEFORE_YEAR = _Form(re.compile(
     r"(?<![\w.])" + _MONTH_NAME + r"\s+(?P<day>\d{1,2})\s+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
     r"\s+(?:(?P<offset>[A-Z]{3,4})\s+)?(?P<year>(?:19|20)\d{2})(?!\d)"), "mdy")
-_FORMS = (*_FORMS, _CLOCK_BEFORE_YEAR)
+# "Updated 10:46 AM ET, Thu May 21, 2020": the clock and its zone before the date, as US news sites print.
+_CLOCK_BEFORE_DATE = _Form(re.compile(
+    r"(?<![\d:.])(?P<hour>\d{1,2}):(?P<minute>\d{2})\s*(?P<ampm2>[AaPp]\.?\s?[Mm]\.?)?\s*(?P<offset>[A-Z]{2,4})?,\s*"
+    r"(?:[A-Z][a-z]{2,8},?\s+)?" + _MONTH_NAME + r"\s+(?P<day>\d{1,2}),?\s+(?P<year>(?:19|20)\d{2})(?!\d)"), "mdy")
+_FORMS = (*_FORMS, _CLOCK_BEFORE_YEAR, _CLOCK_BEFORE_DATE)
 _YEARED_FORMS = tuple(form for form in _FORMS if form.order != "md")
 _EPOCH = re.compile(r"^\s*(?P<seconds>1\d{9})(?P<millis>\d{3})?\s*$")
 _RELATIVE_UNITS = {"秒": 1, "分钟": 60, "分": 60, "小时": 3600, "时": 3600, "天": 86400, "周": 604800,

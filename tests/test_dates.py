@@ -57,6 +57,12 @@ WRITTEN_FORMS = [
     ("publié le 1er novembre 2023 à 16h28", "2023-11-01T16:28:00+08:00", "minute"),
     ("segunda-feira, 22 de janeiro de 2018 às 10:00", "2018-01-22T10:00:00+08:00", "minute"),
     ("5 de marzo de 2019 a las 15:04", "2019-03-05T15:04:00+08:00", "minute"),
+    # the clock and its zone before the date; a clock with a dot when a zone or 'Uhr' follows
+    ("Updated 10:46 AM ET, Thu May 21, 2020", "2020-05-21T10:46:00-04:00", "minute"),
+    ("11:35, November 23, 2022", "2022-11-23T11:35:00+08:00", "minute"),
+    ("Tue 5 Mar 2019 15.04 GMT", "2019-03-05T23:04:00+08:00", "minute"),
+    ("5.3.2019 15.04 Uhr", "2019-03-05T15:04:00+08:00", "minute"),
+    ("5 March 2019 12.50 Euro", "2019-03-05", "day"),
     # ... but a number in brackets is no weekday, and hours alone are no time
     ("2019-01-02 (1) 12:30", "2019-01-02", "day"),
     ("2019-01-02 12 hours", "2019-01-02", "day"),

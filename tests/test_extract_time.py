@@ -58,6 +58,15 @@ DATELINES = [
     ("", "<div>2026年04月21日 星期二</div><div>发布时间：2026-04-20 16:44 星期一</div>", "2026-04-20T16:44:00+08:00"),
     # a year-less day with a slash, its time beside it, right below the headline
     ("", "<div>04/20 16:44</div>", "2026-04-20T16:44:00+08:00"),
+    # a date right after a bare update label is the update, whatever element holds it
+    ('<meta property="article:published_time" content="2023-11-02T13:43:27Z">',
+     "<div><span>Actualizado </span><time datetime='2023-11-02T14:05:26Z'>Jueves, 2 noviembre 2023 - <span>15:05</span>"
+     "</time></div>", "2023-11-02T21:43:27+08:00"),
+    ("", "<div>PUBLISHED: <time>April 24, 2020 at 9:06 a.m.</time> | UPDATED: <time>April 24, 2020 at 9:26 a.m.</time>"
+         "</div>", "2020-04-24T09:06:00+08:00"),
+    # the clock before the date, as US sites and English editions of Chinese portals print it
+    ("", "<div>(<a href='/'>People's Daily Online</a>) <span>11:35, November 23, 2022</span></div>",
+     "2022-11-23T11:35:00+08:00"),
     # an update label and its date first, the publication label later in the same line
     ("", "<p>Updated: 6 March 2019 10:00 | Published: 5 March 2019 09:00</p>", "2019-03-05T09:00:00+08:00"),
     ("", "<p>Aktualisiert am 06.03.2019, 10:00 Uhr | Erstellt am 05.03.2019, 09:00 Uhr</p>",
