@@ -27,6 +27,7 @@ _SPELLED_MIN = 5
 _UNRELATED = 0.3
 _PART_MIN = 12
 _PAGE_NAME_MIN = 8
+_SUBTITLE_MARKS = frozenset("～~〜—–-:：(（「『")
 _WIDE = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
 # Text kept for screen readers only (WordPress, Bootstrap, Tailwind name it so): no reader sees it.
 _HIDDEN_CLASSES = frozenset({"screen-reader-text", "sr-only", "visually-hidden", "visuallyhidden"})
@@ -249,8 +250,22 @@ def _opens_any(heading: str, references: list[str]) -> bool:
         if ref_key.startswith(key) and len(key) * 3 >= len(match_key(_first_part(reference))):
             return True
         first = match_key(_first_part(reference))
-        if len(first) >= 4 and key.startswith(first) and len(key) <= len(ref_key) + 10:
+        if len(first) >= 4 and key.startswith(first) and (
+                len(key) <= len(ref_key) + 10 or _adds_subtitle(heading, len(first))):
             return True
+    return False
+
+
+def _adds_subtitle(heading: str, opening: int) -> bool:
+    """After its first `opening` key characters the heading goes on with a subtitle ('～…～', ': …'),
+    not with a byline or a date that a block around the headline prints."""
+    seen = 0
+    for index, char in enumerate(heading):
+        if seen == opening:
+            rest = heading[index:].lstrip()
+            return bool(rest) and rest[0] in _SUBTITLE_MARKS and not any(c.isdigit() for c in rest)
+        if not _KEY.match(char):
+            seen += 1
     return False
 
 

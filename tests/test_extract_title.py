@@ -57,6 +57,21 @@ def test_extract_title_finds_the_headline_between_the_breadcrumb_and_the_text_of
     assert _extract(page) == "飞行物理学常识"
 
 
+@pytest.mark.parametrize(("heading", "expected"), [
+    # the shown headline goes on with a subtitle the declared title left out
+    ("<h2>2019年关西安全论坛「早发现、早处置」的安全 ～从防守的安全走向进攻的安全～</h2>",
+     "2019年关西安全论坛「早发现、早处置」的安全 ～从防守的安全走向进攻的安全～"),
+    # ... but a block that adds the byline and the time is not the headline
+    ("<div class='title'>2019年关西安全论坛「早发现、早处置」的安全 来源：新华社 作者：王明 2023-12-01 14:43</div>",
+     "2019年关西安全论坛「早发现、早处置」的安全"),
+])
+def test_extract_title_takes_a_heading_that_completes_the_declared_title(heading: str, expected: str) -> None:
+    page = ("<html><head><title>协会首页</title>"
+            "<meta property='og:title' content='2019年关西安全论坛「早发现、早处置」的安全'></head><body>"
+            f"{heading}<div class='text'>{BODY}</div></body></html>")
+    assert _extract(page) == expected
+
+
 def test_extract_title_keeps_a_headline_the_metadata_confirms() -> None:
     page = ("<html><head><title>市政府部署防汛工作_新闻中心</title>"
             "<meta property='og:title' content='市政府部署防汛工作'></head><body>"
