@@ -40,7 +40,7 @@ PUBLISHED_META = (
 _SCRIPT_TIME = re.compile(
     r"(?:\b(?:ct|publish_time|publishTime|pubtime|pubTime|pubDate|publish_date|datePublished|create_time)"
     r"[\"']?\s*[=:]\s*[\"']?|[Dd]ate\(\s*[\"'])(?P<value>\d{10}(?!\d)|"
-    r"\d{4}[-/]\d{1,2}[-/]\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?(?:[+-]\d{2}:?\d{2}|Z)?)")
+    r"\d{4}[-/]\d{1,2}[-/]\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:[+-]\d{2}:?\d{2}|Z)?)")
 _URL_DATE = (
     re.compile(r"/(?P<y>(?:19|20)\d{2})[-_/]?(?P<m>[01]\d)[-_/](?P<d>[0-3]\d)(?:/|\b)"),
     re.compile(r"/(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)(?:/|_|\b)"),
@@ -69,6 +69,7 @@ def find_published(facts: PageFacts, title_index: int | None, content_start: int
                  or _modified(facts, zone, now) or date_in_url(meta_value(facts, "og:image") or "", zone, now)
                  or issue_month(facts.segments, zone, now))
     else:
+        declared += _script_witness(facts, declared[0], shown, zone, now)
         found = _weigh(_outvoted(declared, shown), shown, facts.raw)
     if found is not None and found.precision == "day":
         return _same_day_clock(found, facts, zone, now) or found
@@ -101,6 +102,17 @@ def _outvoted(declared: list[Timestamp], shown: Timestamp | None) -> list[Timest
         if any(_agree(candidate, other) for other in witnesses if other is not candidate):
             return [candidate, *declared[:index], *declared[index + 1:]]
     return declared
+
+
+def _script_witness(facts: PageFacts, first: Timestamp, shown: Timestamp | None, zone: tzinfo,
+                    now: datetime) -> list[Timestamp]:
+    """A script's publish-time variable, as a further witness when the visible dateline disputes the
+    first declared time's day and the script agrees with the dateline (a meta tag holding a later
+    republication, the JSON-LD a parser could not read)."""
+    if shown is None or shown.day == first.day:
+        return []
+    script = _from_scripts(facts, zone, now)
+    return [script] if script is not None and script.day == shown.day else []
 
 
 def _agree(one: Timestamp, other: Timestamp) -> bool:

@@ -194,6 +194,10 @@ WITNESSES = [
     # a lone witness that disagrees changes nothing
     ('<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2022-01-04T07:29:00.000Z"}'
      '</script>', "<div>06.01.2022</div>", "2022-01-04T15:29:00+08:00"),
+    # ... but a script's publish time that agrees with the visible dateline is a second witness
+    ('<meta property="article:published_time" content="2015-12-11T14:28:34.438Z">'
+     '<script>window.__STATE__ = {"post": {"datePublished":"2015-10-15T02:19:15.607Z"}};</script>',
+     "<a href='/p'>Oct 15, 2015</a>", "2015-10-15T10:19:15+08:00"),
     # a day-only stamp gets its time from a publish-time variable of the same day in a script
     ('<meta property="article:published_time" content="2024-08-22">'
      '<script>//<![CDATA[\n{"@type": "NewsArticle", "datePublished": "2024-08-22T12:00:00+02:00"}\n//]]></script>',
