@@ -34,6 +34,11 @@ _NEGATIVE_WORDS = frozenset({
 })
 _NEGATIVE_PREFIXES = ("comment", "share", "sharing", "related", "recommend", "relevant", "advert", "footer",
                       "sidebar", "breadcrumb", "newsletter", "social", "kommentar", "comentario")
+# Any word of a class/id (words are joined by '-' or '_') that is furniture or starts like it.
+_FURNITURE_MARK = re.compile(
+    r"(?:^|[\s_-])(?:(?:" + "|".join(sorted(_NEGATIVE_WORDS, key=len, reverse=True)) + r")(?=$|[\s_-])|"
+    r"(?:" + "|".join(_NEGATIVE_PREFIXES) + "))")
+_WORD_JOINS = re.compile(r"[_-]+")
 _POSITIVE = re.compile(
     r"article|content|\bbody|entry|\bmain|post|story|detail|\btext\b|txt|zw\b|zhengwen|TRS_Editor|"
     r"UnionStyle|rich_media|news_?con|con_?txt|artibody|endtext|post_?text", re.IGNORECASE)
@@ -242,9 +247,13 @@ def _furniture_word(word: str) -> bool:
 def _read_marks(marks: str) -> tuple[bool, bool]:
     """(names story, names furniture). A furniture word names no story, whatever it holds
     ('jp-relatedposts' is not a post); the other words of its token still can ('sr-body-share')."""
+    lowered = marks.lower()
+    if not _FURNITURE_MARK.search(lowered):
+        # Most names hold no furniture word: one search over the whole string says the same.
+        return bool(_POSITIVE.search(lowered)), False
     positive = negative = False
-    for token in marks.lower().split():
-        words = re.split(r"[_-]+", token)
+    for token in lowered.split():
+        words = _WORD_JOINS.split(token)
         kept = [word for word in words if not _furniture_word(word)]
         if len(kept) < len(words):
             negative = True
