@@ -97,6 +97,19 @@ def _declared_heading(headings: list[tuple[str, etree._Element]], declared: list
             long_part = element.tag == "h1" and len(match_key(part)) >= _PART_MIN
             if match_key(part) in keys and (long_part or len(part) * 2 >= len(text)):
                 return TitleChoice(part, element)
+    return _headline_after_kicker(headings, keys)
+
+
+def _headline_after_kicker(headings: list[tuple[str, etree._Element]], keys: set[str]) -> TitleChoice | None:
+    """An <h1> printing an overline and the headline ('Eskalation im Nahen Osten' + '«…»') while the
+    metadata puts another kicker before the same headline ('Iranischer Angriff auf Israel: «…»')."""
+    for text, element in headings:
+        if element.tag != "h1" or match_key(text) in keys:
+            continue
+        parts = _parts(element)
+        last = match_key(parts[-1]) if len(parts) >= 2 else ""
+        if len(last) >= _PART_MIN and len(parts[-1]) * 2 >= len(text) and any(key.endswith(last) for key in keys):
+            return TitleChoice(parts[-1], element)
     return None
 
 

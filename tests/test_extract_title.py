@@ -112,6 +112,12 @@ ENGLISH_BODY = "<p>" + "The council met on Tuesday to agree the flood plan for t
      "<meta property='og:title' content='Why teams think better'>",
      "<h1><span class='kicker'>Open Progress</span><span>Why teams think better</span></h1>",
      "Why teams think better"),
+    # ... also when the metadata puts another kicker before the same headline
+    ("<title>Attack on the harbour: «Restraint has much to do with the allies» - News</title>"
+     "<meta property='og:title' content='Attack on the harbour: «Restraint has much to do with the allies»'>",
+     "<h1><span class='overline'>Escalation in the east</span><span aria-hidden='true'> - </span>"
+     "<span class='text'>«Restraint has much to do with the allies»</span></h1>",
+     "«Restraint has much to do with the allies»"),
     # ... as is a subtitle
     ("<title>Fish Cakes, Hot and Fresh</title><meta property='og:title' content='Fish Cakes, Hot and Fresh'>",
      "<h1>Fish Cakes, Hot and Fresh <small>Welcome to the Flavor Capital of the North</small></h1>",
