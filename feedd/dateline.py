@@ -30,7 +30,8 @@ _COUNTER_LABEL = re.compile(r"评论|回复|留言|访问量|浏览|阅读数|�
 # publication label comes first ("发布时间：2020-01-02 最后更新：2020-01-05").
 _UPDATE_LABEL = re.compile(r"最后更新|最近更新|更新时间|更新于|修改时间|编辑于|updated|modified|"
                            r"last edit|aktualisiert|letzte änderung|geändert|mis à jour|actualizado|atualizado|"
-                           r"aggiornato|zaktualizowano|bijgewerkt")
+                           r"aggiornato|zaktualizowano|bijgewerkt|обновлено|обновление|güncelleme|güncellendi|"
+                           r"수정")
 _FIRST_NUMBER = re.compile(r"\d")
 _CLOCK = re.compile(r"\d{1,2}:\d{2}\b")
 # One piece of a date split over several elements: "2019", "09", "/", "07", "19", ":", "02".
@@ -39,6 +40,7 @@ _DATE_PIECES_MIN = 3
 _PUBLISH_LABEL = re.compile(r"(发布时间|发表时间|发布日期|发文日期|时间|日期|发布于|发表于|posted|published|"
                             r"\bdatum\b|fecha|veröffentlicht|publiziert|erstellt am|erschienen|publié|publicado|"
                             r"pubblicato|opublikowano|gepubliceerd|geplaatst|publicerad|publiceret|publisert|"
+                            r"опубликовано|yayınlanma|yayın tarihi|입력|등록|"
                             r"公開日|掲載日|投稿日|配信日|配信開始日|発行日|発売日)")
 _ABOVE_BODY = 25
 _ABOVE_TITLE = 4

@@ -58,6 +58,9 @@ DATELINES = [
     ("", "<div>2026年04月21日 星期二</div><div>发布时间：2026-04-20 16:44 星期一</div>", "2026-04-20T16:44:00+08:00"),
     # a year-less day with a slash, its time beside it, right below the headline
     ("", "<div>04/20 16:44</div>", "2026-04-20T16:44:00+08:00"),
+    ("", "<p>수정 2025-06-04 10:00:00 입력 2025-06-03 22:37:08</p>", "2025-06-03T22:37:08+08:00"),
+    ("", "<p>Последнее обновление: 04.06.2025 10:00 Опубликовано: 03.06.2025 22:37</p>", "2025-06-03T22:37:00+08:00"),
+    ("", "<p>Güncelleme: 04.06.2025 10:00 Yayınlanma: 03.06.2025 22:37</p>", "2025-06-03T22:37:00+08:00"),
     # a date right after a bare update label is the update, whatever element holds it
     ('<meta property="article:published_time" content="2023-11-02T13:43:27Z">',
      "<div><span>Actualizado </span><time datetime='2023-11-02T14:05:26Z'>Jueves, 2 noviembre 2023 - <span>15:05</span>"
