@@ -27,6 +27,9 @@ _SPELLED_MIN = 5
 _UNRELATED = 0.3
 _PART_MIN = 12
 _PAGE_NAME_MIN = 8
+_SENTENCE_MIN = 48
+# Any of these may join a site's name to the headline, spaced or not ('…GPU-EDN 电子技术设计').
+_SEPARATOR_CHARS = re.compile(r"[-_|｜–—~·»:：]")
 _SUBTITLE_MARKS = frozenset("～~〜—–-:：(（「『")
 _WIDE = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
 # Text kept for screen readers only (WordPress, Bootstrap, Tailwind name it so): no reader sees it.
@@ -81,8 +84,15 @@ def choose_title(facts: PageFacts) -> TitleChoice:
         if shown is not None:
             return shown
         cleaned = strip_site_suffix(facts.title_tag, facts)
-        return TitleChoice(cleaned, _find_heading(headings, cleaned), weak=True)
+        return TitleChoice(cleaned, _find_heading(headings, cleaned), weak=not _full_sentence(facts.title_tag))
     return _fallback(facts, headings)
+
+
+def _full_sentence(title_tag: str) -> bool:
+    """A long <title> in one piece is a headline, not a generic page name a bold line could beat."""
+    key = match_key(title_tag)
+    least = _SENTENCE_MIN if key.isascii() else _SENTENCE_MIN // 2
+    return len(key) >= least and not _SEPARATOR_CHARS.search(title_tag)
 
 
 def _declared_heading(headings: list[tuple[str, etree._Element]], declared: list[str]) -> TitleChoice | None:
@@ -235,6 +245,8 @@ def _headings(facts: PageFacts) -> list[tuple[str, etree._Element]]:
     for element in facts.headings:
         if element.tag in ("html", "body", "head", "title", "meta") or _screen_reader_only(element):
             continue
+        if element.tag == "h1" and _in_translation_widget(element):
+            continue
         text = _EDIT_MARK.sub("", normalise_space(text_of(element)))
         if 2 <= len(text) <= _MAX_TITLE:
             found.append((text, element))
@@ -249,6 +261,12 @@ def _screen_reader_only(element: etree._Element) -> bool:
     classes = (element.get("class") or "").lower().split()
     return (any(name in _HIDDEN_CLASSES for name in classes)
             and not any(name.endswith("not-sr-only") for name in classes))
+
+
+def _in_translation_widget(element: etree._Element) -> bool:
+    """Inside the pop-up a browser's page translator adds to a saved page ('Original text'); it marks
+    its own widgets 'skiptranslate'."""
+    return any("skiptranslate" in (node.get("class") or "") for node in element.iterancestors())
 
 
 def _opens_any(heading: str, references: list[str]) -> bool:

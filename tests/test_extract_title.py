@@ -199,3 +199,17 @@ def test_extract_title_separates_the_headline_from_kickers_and_site_names(head: 
 def test_extract_title_drops_a_site_part_that_spells_the_host(url: str, title_tag: str, expected: str) -> None:
     page = f"<html><head><title>{title_tag}</title></head><body><div class='text'>{ENGLISH_BODY}</div></body></html>"
     assert extract_article(page, url, zone=UTC, now=NOW).title == expected
+
+
+LONG_TITLE = "薄型キーボード6モデルを発売、キー荷重が従来比約18%も軽くなり、接続タイプやサイズで選べる"
+WIDGET = ("<div id='goog-gt-tt' class='skiptranslate'><div class='top'><h1 class='title gray'>Original text</h1>"
+          "</div></div>")
+
+
+@pytest.mark.parametrize("widget", ["", WIDGET])
+def test_extract_title_keeps_a_long_one_piece_title_over_a_bold_line_and_a_translator_popup(widget: str) -> None:
+    # the <title> is a whole headline, so the bold line above the body (a product-list label) stays
+    # a label, and the pop-up a browser's translator left in the saved page is not the page's <h1>
+    page = (f"<html><head><title>{LONG_TITLE}</title></head><body>{widget}<div>{NAV}</div>"
+            f"<p class='small-title'>［共通の特長］</p><div class='text'>{BODY}</div></body></html>")
+    assert _extract(page) == LONG_TITLE
