@@ -151,12 +151,27 @@ def _collect_json_ld(root: etree._Element) -> tuple[dict[str, Any], ...]:
         if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
             continue
         try:
-            data = json.loads(script.text.strip().rstrip(";"))
+            data = json.loads(_without_cdata(script.text.strip()).rstrip(";"))
         except ValueError:
             logger.debug("unreadable JSON-LD block skipped")
             continue
         _flatten_json_ld(data, objects)
     return tuple(objects)
+
+
+def _without_cdata(text: str) -> str:
+    """The JSON inside a CDATA wrapper (`<![CDATA[ {...} ]]>`, also behind `//`), which some pages
+    saved by XHTML tools carry."""
+    for opening in ("<![CDATA[", "//<![CDATA[", "/*<![CDATA[*/"):
+        if text.startswith(opening):
+            text = text[len(opening):]
+            break
+    else:
+        return text
+    for closing in ("/*]]>*/", "//]]>", "]]>"):
+        if text.rstrip().endswith(closing):
+            return text.rstrip()[: -len(closing)]
+    return text
 
 
 def _flatten_json_ld(data: Any, into: list[dict[str, Any]]) -> None:

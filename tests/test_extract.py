@@ -159,3 +159,17 @@ def test_extract_takes_the_date_from_the_url_when_the_page_shows_none() -> None:
 def test_extract_raises_when_the_page_holds_no_article() -> None:
     with pytest.raises(ExtractError):
         extract_article("<html><body></body></html>", "https://www.example.cn/", zone=SHANGHAI, now=NOW)
+
+
+@pytest.mark.parametrize(("opening", "closing"), [("<![CDATA[", "]]>"), ("//<![CDATA[", "//]]>"), ("", "")])
+def test_extract_reads_json_ld_inside_a_cdata_wrapper(opening: str, closing: str) -> None:
+    json_ld = ('{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Harbour reopens",'
+               ' "datePublished": "2021-03-04T05:06:07+01:00", "author": {"@type": "Person", "name": "Ada Jones"}}')
+    page = (f'<html><head><title>Harbour reopens</title><script type="application/ld+json">\n{opening}\n'
+            f'{json_ld}\n{closing}\n</script></head><body><h1>Harbour reopens</h1><div class="story">'
+            + "<p>The harbour reopened on Monday after a week of repairs to the breakwater, officials said.</p>" * 4
+            + "</div></body></html>")
+    article = extract_article(page, "https://news.example/harbour", zone=UTC, now=NOW)
+    assert article.published is not None
+    assert article.published.isoformat() == "2021-03-04T05:06:07+01:00"
+    assert article.author == "Ada Jones"
