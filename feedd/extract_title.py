@@ -15,7 +15,8 @@ from lxml import etree
 
 from feedd.extract_page import PageFacts, json_ld_values, meta_value, normalise_space, text_of
 
-_SEPARATORS = re.compile(r"\s*(?:--|__|_|\s\|\s|\|\||\s[-–—~·]\s|\s::\s|｜|\s»\s|-{1}(?=[^\s\d]{2,12}$))\s*")
+# A bar joins parts spaced or not ('购买|楼市_新浪新闻'); a hyphen only spaced, or before a short last part.
+_SEPARATORS = re.compile(r"\s*(?:--|__|_|\|\|?|\s[-–—~·]\s|\s::\s|｜|\s»\s|-{1}(?=[^\s\d]{2,12}$))\s*")
 _SITE_WORDS = re.compile(
     r"(网|報|报|新闻|频道|在线|中心|电台|电视台|官网|首页|平台|门户|客户端|网站|在线|\.com|\.cn|"
     r"\b(?:news|times|post|daily|tribune|journal|reuters|herald|online|magazine|blog|press|media|tv|radio|gazette)\b)",

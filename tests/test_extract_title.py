@@ -93,6 +93,9 @@ def test_extract_title_on_old_portal_pages(corpus_file: str, expected: str) -> N
     # the page prints the whole <title>, kicker included: that is the headline
     ("书记市长这一周 | 奋马扬鞭争春色", "<div class='tit2'>书记市长这一周 | 奋马扬鞭争春色</div>",
      "书记市长这一周 | 奋马扬鞭争春色"),
+    # a bar joins the parts with or without spaces
+    ("多地出台新政支持首套房购买|楼市_新浪新闻", "", "多地出台新政支持首套房购买"),
+    ("专家解读最新经济数据|凤凰网", "", "专家解读最新经济数据"),
     # unknown trailing parts: the widest one, counting a CJK character as two columns
     ("社会资本、人力资本与下岗职工的再就业 - 学术前沿 - powered by Discuz! Archiver", "",
      "社会资本、人力资本与下岗职工的再就业"),
