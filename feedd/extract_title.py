@@ -1,7 +1,10 @@
 """The headline as a reader sees it, and where it sits among the page's text segments.
 
 The <title> tag carries the headline plus site and section names; an <h1> may be the site logo.
-Visible headings are therefore checked against the <title>: the one that opens it is the headline.
+Visible headings are therefore checked against the declared titles and the <title>, strongest
+evidence first: a heading that shows a declared title, one that is exactly a <title> part, one
+that opens the <title>, one that is a later <title> part; then a lone <h1>, the declared title,
+and the <title> stripped of the parts that name the site.
 """
 
 from __future__ import annotations
