@@ -279,7 +279,8 @@ def lone_timestamp(segments: Sequence[Segment], zone: tzinfo, now: datetime) -> 
 
 def _labelled_date(segments: Sequence[Segment], zone: tzinfo, now: datetime) -> Timestamp | None:
     for position, segment in enumerate(segments):
-        if len(segment.text) > 200:
+        # A line without a publication label has none from its label on either: skip it at once.
+        if len(segment.text) > 200 or _PUBLISH_LABEL.search(segment.text.lower()) is None:
             continue
         text = publication_part(segment.text)
         label = _PUBLISH_LABEL.search(text.lower())

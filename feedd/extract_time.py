@@ -52,6 +52,8 @@ _META_WITNESSES = 3
 # <time> elements and schema.org microdata on any element ('<dd itemprop="datePublished" content="2019-04-26">'),
 # in document order; <meta itemprop> is read with the other meta tags.
 _MACHINE_TIMES = etree.XPath("//time | //*[@itemprop='datePublished' and not(self::meta)]")
+# The microdata half of that query reads every element; the markup says first whether it can match.
+_MICRODATA_PUBLISHED = re.compile(r"itemprop\s*=\s*[\"']?\s*datePublished", re.IGNORECASE)
 _MICRODATA_TEXT = 60
 _MODIFIED_META = ("article:modified_time", "og:updated_time", "datemodified", "dcterms.modified", "last-modified",
                   "modified")
@@ -274,7 +276,7 @@ def _from_meta(facts: PageFacts, zone: tzinfo, now: datetime) -> list[Timestamp]
 
 def _from_time_element(facts: PageFacts, zone: tzinfo, now: datetime) -> Timestamp | None:
     fallback: Timestamp | None = None
-    for element in _machine_time_elements(facts.root):
+    for element in _machine_time_elements(facts):
         value = _machine_value(element)
         if not value:
             continue
@@ -292,8 +294,10 @@ def _from_time_element(facts: PageFacts, zone: tzinfo, now: datetime) -> Timesta
     return fallback
 
 
-def _machine_time_elements(root: etree._Element) -> list[etree._Element]:
-    found = _MACHINE_TIMES(root)
+def _machine_time_elements(facts: PageFacts) -> list[etree._Element]:
+    if _MICRODATA_PUBLISHED.search(facts.raw) is None:
+        return list(facts.root.iter("time"))
+    found = _MACHINE_TIMES(facts.root)
     return [node for node in found if isinstance(node, etree._Element)] if isinstance(found, list) else []
 
 
