@@ -39,9 +39,10 @@ _FURNITURE_MARK = re.compile(
     r"(?:^|[\s_-])(?:(?:" + "|".join(sorted(_NEGATIVE_WORDS, key=len, reverse=True)) + r")(?=$|[\s_-])|"
     r"(?:" + "|".join(_NEGATIVE_PREFIXES) + "))")
 _WORD_JOINS = re.compile(r"[_-]+")
+# Matched against lower-cased names: a case-blind pattern costs three times as much, on every element.
 _POSITIVE = re.compile(
-    r"article|content|\bbody|entry|\bmain|post|story|detail|\btext\b|txt|zw\b|zhengwen|TRS_Editor|"
-    r"UnionStyle|rich_media|news_?con|con_?txt|artibody|endtext|post_?text", re.IGNORECASE)
+    r"article|content|\bbody|entry|\bmain|post|story|detail|\btext\b|txt|zw\b|zhengwen|trs_editor|"
+    r"unionstyle|rich_media|news_?con|con_?txt|artibody|endtext|post_?text")
 _BOILERPLATE_LINE = re.compile(
     r"^\s*[\[【(（]?\s*(?:责任编辑|责编|编辑|纠错|分享到|打印|关闭窗口|扫一扫|返回顶部|相关(?:新闻|阅读|文章)|"
     r"版权(?:声明|所有)|阅读下一篇|上一篇|下一篇|点击(?:进入|查看)|推荐阅读|延伸阅读|相关报道)", re.IGNORECASE)
