@@ -71,7 +71,8 @@ _TIME = (_WEEKDAY + r"(?:\s*" + _AT + r"?\s*(?P<ampm1>上午|下午|晚上|凌�
          r"(?P<minute>\d{1,2})"
          r"(?:\s*[:：分]\s*(?P<second>\d{1,2})(?:\.\d+)?)?"
          r"\s*(?P<ampm2>[AaPp]\.?\s?[Mm]\.?(?![a-z])|[صم](?!\w))?"
-         r"(?:\s*(?P<offset>Z(?![a-z])|[+-]\d{2}:?\d{2}(?!\d)|[+-]\d{3}(?!\d)|"
+         # Real offsets run from -12 to +14 hours in steps of 00, 30 or 45 minutes: '13:00-16:40' is a range.
+         r"(?:\s*(?P<offset>Z(?![a-z])|[+-](?:0\d|1[0-4]):?(?:00|30|45)(?!\d)|[+-]\d{3}(?!\d)|"
          r"(?:UTC|GMT)\s*[+-]\s*\d{1,2}(?::?\d{2})?|[A-Z]{3,4}T?\b|[ECMP]T\b))?)?")
 _MONTH_NAME = r"(?P<monthname>[^\W\d_]{3,12})\.?"
 

@@ -239,3 +239,17 @@ def test_dates_reads_numeric_dates_in_the_order_of_the_sources_region(text: str,
     found = parse_date(text, ZoneInfo(zone), NOW)
     assert found is not None
     assert found.isoformat() == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("会议时间：2019-03-06 13:00-16:40", "2019-03-06T13:00:00+08:00"),  # a range, not an offset of -16:40
+    ("2019-03-06 09:15-17:50 开放", "2019-03-06T09:15:00+08:00"),
+    ("2019-03-06T13:00-05:00", "2019-03-06T13:00:00-05:00"),
+    ("2019-03-06T13:00:00+05:30", "2019-03-06T13:00:00+05:30"),
+    ("2019-03-06 13:00:00+0845", "2019-03-06T13:00:00+08:45"),
+    ("2019-03-06T13:00:00+14:00", "2019-03-06T13:00:00+14:00"),
+])
+def test_dates_reads_only_real_utc_offsets_after_a_clock(text: str, expected: str) -> None:
+    found = parse_date(text, SHANGHAI, NOW)
+    assert found is not None
+    assert found.moment.isoformat() == expected
