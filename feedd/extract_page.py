@@ -25,6 +25,7 @@ MAX_ELEMENTS = 50_000
 # Never visible, never content; their text must not reach segments.
 INVISIBLE_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head", "title", "select",
                             "option", "textarea", "button", "iframe", "object", "embed", "canvas"})
+_NOSCRIPT_BLOCK = re.compile(rb"<(?:noscript|NOSCRIPT)\b.*?</(?:noscript|NOSCRIPT)\s*>", re.DOTALL)
 _PUNCTUATION = re.compile(r"[，。；、！？,.;!?،؛؟۔।]")
 # C0 controls that XML 1.0 forbids; none of them occurs inside a multi-byte UTF-8 sequence.
 _C0_BYTES = bytes(range(0, 9)) + b"\x0b\x0c" + bytes(range(0x0e, 0x20))
@@ -110,12 +111,22 @@ def _parse(raw: str) -> etree._Element:
     # An XML declaration is a processing instruction to the HTML parser; cut it like lxml's str path needs.
     if data.startswith(b"<?xml"):
         data = data[data.find(b"?>") + 2:]
+    data = _without_noscript(data)
     # No page is queried by id, so libxml2 need not index the ids.
     parser = etree.HTMLParser(remove_pis=True, encoding="utf-8", collect_ids=False)
     root = etree.fromstring(data, parser) if data.strip() else None
     if root is None:
         root = etree.fromstring("<html><body></body></html>", parser)
     return root
+
+
+def _without_noscript(data: bytes) -> bytes:
+    """The markup without its <noscript> blocks. A browser running scripts reads their content as
+    text it never shows; libxml2 parses it as elements, and one unclosed <div> inside
+    ('<noscript><div id="nojs"></noscript>') swallows the rest of the page into the block."""
+    if b"<noscript" not in data and b"<NOSCRIPT" not in data:
+        return data
+    return _NOSCRIPT_BLOCK.sub(b"", data)
 
 
 def _xml_safe_utf8(text: str) -> bytes:

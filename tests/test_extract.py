@@ -173,3 +173,15 @@ def test_extract_reads_json_ld_inside_a_cdata_wrapper(opening: str, closing: str
     assert article.published is not None
     assert article.published.isoformat() == "2021-03-04T05:06:07+01:00"
     assert article.author == "Ada Jones"
+
+
+def test_extract_reads_past_a_noscript_holding_an_unclosed_div() -> None:
+    # A browser running scripts reads <noscript> content as text; libxml2 would nest the rest of the
+    # page inside the block and leave nothing visible.
+    page = ('<html><head><title>Bears return to the valley</title></head><body>'
+            '<noscript><div id="nojs"></noscript><div id="main"><h1>Bears return to the valley</h1>'
+            '<div class="text">' + "<p>At least nine female bears raised cubs in the park, rangers said.</p>" * 4
+            + '</div></div><noscript></div></noscript></body></html>')
+    article = extract_article(page, "https://park.example/bears", zone=UTC, now=NOW)
+    assert article.title == "Bears return to the valley"
+    assert "nine female bears" in article.content_text
