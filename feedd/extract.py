@@ -27,10 +27,11 @@ from feedd.dates import parse_date
 from feedd.errors import ExtractError
 from feedd.extract_page import Measure, PageFacts, Segment, meta_value, normalise_space, parse_page, text_of
 from feedd.extract_time import find_published
-from feedd.extract_title import TitleChoice, choose_title, match_key, refine_title
+from feedd.extract_title import TitleChoice, choose_title, refine_title
 from feedd.models import Article, Timestamp
 from feedd.sanitize import sanitize_html
 from feedd.select import ArticleRules, Selector
+from feedd.title_site import match_key
 
 logger = logging.getLogger(__name__)
 

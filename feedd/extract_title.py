@@ -17,17 +17,17 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 
 from feedd.extract_page import PageFacts, json_ld_values, meta_value, normalise_space, text_of
+from feedd.title_site import (
+    KEY_PUNCTUATION,
+    SEPARATORS,
+    first_part,
+    is_site_part,
+    match_key,
+    site_names_of,
+    strip_site_suffix,
+)
 
-# A bar joins parts spaced or not ('购买|楼市_新浪新闻'); a hyphen only spaced, or before a short last part.
-_SEPARATORS = re.compile(r"\s*(?:--|__|_|\|\|?|\s[-–—~·]\s|\s::\s|｜|\s»\s|-{1}(?=[^\s\d]{2,12}$))\s*")
-_SITE_WORDS = re.compile(
-    r"(网|報|报|新闻|频道|在线|中心|电台|电视台|官网|首页|平台|门户|客户端|网站|在线|\.com|\.cn|"
-    r"\b(?:news|times|post|daily|tribune|journal|reuters|herald|online|magazine|blog|press|media|tv|radio|gazette)\b)",
-    re.IGNORECASE)
-_KEY = re.compile(r"[\s\u3000\"'“”‘’「」《》·:：,，.。!！?？|｜_\-–—()（）\[\]【】¶]+")
 _MAX_TITLE = 200
-_WORD = re.compile(r"[^\W_]+")
-_SPELLED_MIN = 5
 _UNRELATED = 0.3
 _PART_MIN = 12
 _PAGE_NAME_MIN = 8
@@ -35,7 +35,6 @@ _SENTENCE_MIN = 48
 # Any of these may join a site's name to the headline, spaced or not ('…GPU-EDN 电子技术设计').
 _SEPARATOR_CHARS = re.compile(r"[-_|｜–—~·»:：]")
 _SUBTITLE_MARKS = frozenset("～~〜—–-:：(（「『")
-_WIDE = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
 # Text kept for screen readers only (WordPress, Bootstrap, Tailwind name it so): no reader sees it.
 _HIDDEN_CLASSES = frozenset({"screen-reader-text", "sr-only", "visually-hidden", "visuallyhidden"})
 _EDIT_MARK = re.compile(r"\s*\[(?:编辑|edit|编辑源代码)\]\s*$", re.IGNORECASE)
@@ -53,11 +52,6 @@ class TitleChoice:
     weak: bool = False
 
 
-def match_key(text: str) -> str:
-    """Text stripped of spacing and punctuation, for comparing headline variants."""
-    return _KEY.sub("", text).lower()
-
-
 def choose_title(facts: PageFacts) -> TitleChoice:
     """og:title / headings / <title>: the visible heading that matches the <title> wins."""
     declared = _declared_titles(facts)
@@ -66,8 +60,8 @@ def choose_title(facts: PageFacts) -> TitleChoice:
     exact = _declared_heading(headings, declared)
     if exact is not None:
         return exact
-    site_names = _site_names(facts)
-    opening = _heading_equal_to_part(headings, [_first_part(text) for text in reference], site_names)
+    site_names = site_names_of(facts)
+    opening = _heading_equal_to_part(headings, [first_part(text) for text in reference], site_names)
     if opening is not None:
         return _after_site_name(*opening, headings, facts)
     for heading_text, element in headings:
@@ -81,7 +75,7 @@ def choose_title(facts: PageFacts) -> TitleChoice:
         return headline
     for text in declared:
         cleaned = strip_site_suffix(text, facts)
-        if len(match_key(cleaned)) >= 2 and not _is_site_part(cleaned, site_names):
+        if len(match_key(cleaned)) >= 2 and not is_site_part(cleaned, site_names):
             return TitleChoice(cleaned, _find_heading(headings, cleaned))
     if facts.title_tag:
         shown = _shown_verbatim(facts)
@@ -147,7 +141,7 @@ def _after_site_name(text: str, element: etree._Element, headings: list[tuple[st
     """A blog's <h1> is its name and its <title> reads 'Name » Post': a longer heading that is a
     later part of the <title> is the post's headline, unless it links to the home page (the
     project name of a documentation page titled 'Page — Project')."""
-    parts = [match_key(part) for part in _SEPARATORS.split(facts.title_tag) if part.strip()]
+    parts = [match_key(part) for part in SEPARATORS.split(facts.title_tag) if part.strip()]
     key = match_key(text)
     if len(parts) < 2 or parts[0] != key:
         return TitleChoice(text, element)
@@ -181,7 +175,7 @@ def _heading_equal_to_part(headings: list[tuple[str, etree._Element]], parts: li
 def _names_a_page(part: str, site_names: set[str]) -> bool:
     key = match_key(part)
     long_enough = len(key) >= _PAGE_NAME_MIN if key.isascii() else len(key) >= 4
-    return long_enough and not _is_site_part(part, site_names)
+    return long_enough and not is_site_part(part, site_names)
 
 
 def _heading_for_later_part(headings: list[tuple[str, etree._Element]], reference: list[str],
@@ -189,9 +183,9 @@ def _heading_for_later_part(headings: list[tuple[str, etree._Element]], referenc
     """A heading that is a long later part of a title, the last part first: 'Site - Section »
     Headline' puts the headline last, while the page's first <h1>s are a portal's side boxes."""
     for title in reference:
-        for part in reversed(_SEPARATORS.split(title)[1:]):
+        for part in reversed(SEPARATORS.split(title)[1:]):
             key = match_key(part)
-            if len(key) < _PART_MIN or _is_site_part(part, site_names):
+            if len(key) < _PART_MIN or is_site_part(part, site_names):
                 continue
             for text, element in headings:
                 if match_key(text) == key:
@@ -212,7 +206,7 @@ def _confirmed_elsewhere(declared: list[str], heading: str, title_tag: str) -> b
 def _shown_verbatim(facts: PageFacts) -> TitleChoice | None:
     """The whole <title>, kicker and all ('书记市长这一周 | 奋马扬鞭…'), printed as one line on the page."""
     size = len(facts.title_tag)
-    if not _SEPARATORS.search(facts.title_tag):
+    if not SEPARATORS.search(facts.title_tag):
         return None
     key = match_key(facts.title_tag)
     for segment in facts.segments:
@@ -228,7 +222,7 @@ def _lone_headline(headings: list[tuple[str, etree._Element]], site_names: set[s
             break
         key = match_key(text)
         long_enough = len(key) >= 12 if key.isascii() else len(key) >= 6
-        if long_enough and not _is_site_part(text, site_names) and element.find(".//img") is None:
+        if long_enough and not is_site_part(text, site_names) and element.find(".//img") is None:
             return TitleChoice(text, element)
     return None
 
@@ -282,9 +276,9 @@ def _opens_any(heading: str, references: list[str]) -> bool:
         ref_key = match_key(reference)
         if not ref_key:
             continue
-        if ref_key.startswith(key) and len(key) * 3 >= len(match_key(_first_part(reference))):
+        if ref_key.startswith(key) and len(key) * 3 >= len(match_key(first_part(reference))):
             return True
-        first = match_key(_first_part(reference))
+        first = match_key(first_part(reference))
         if len(first) >= 4 and key.startswith(first) and (
                 len(key) <= len(ref_key) + 10 or _adds_subtitle(heading, len(first))):
             return True
@@ -299,80 +293,9 @@ def _adds_subtitle(heading: str, opening: int) -> bool:
         if seen == opening:
             rest = heading[index:].lstrip()
             return bool(rest) and rest[0] in _SUBTITLE_MARKS and not any(c.isdigit() for c in rest)
-        if not _KEY.match(char):
+        if not KEY_PUNCTUATION.match(char):
             seen += 1
     return False
-
-
-def _first_part(title: str) -> str:
-    return _SEPARATORS.split(title, maxsplit=1)[0]
-
-
-def strip_site_suffix(title: str, facts: PageFacts) -> str:
-    """Drop trailing (or leading) parts that name the site or section: '_新华网', '| Reuters'."""
-    parts = [part for part in _SEPARATORS.split(title) if part.strip()]
-    if len(parts) <= 1:
-        return title.strip()
-    site_names = _site_names(facts)
-    while len(parts) > 1 and _is_site_part(parts[-1], site_names):
-        parts.pop()
-    while len(parts) > 1 and _is_site_part(parts[0], site_names) and len(parts[0]) < len(parts[1]):
-        parts.pop(0)
-    if len(parts) > 1:
-        # Unknown trailing parts: the widest part is the headline (a CJK character is two columns).
-        best = max(parts, key=_width)
-        return best.strip()
-    return parts[0].strip()
-
-
-def _width(text: str) -> int:
-    return len(text) + len(_WIDE.findall(text))
-
-
-def _site_names(facts: PageFacts) -> set[str]:
-    names = {match_key(value) for value in (meta_value(facts, "og:site_name", "application-name",
-                                                      "apple-mobile-web-app-title", "publisher"),)
-             if value}
-    host = urlsplit(facts.url).hostname or ""
-    names.update(label for label in host.split(".") if len(label) > 3 and label not in ("www", "news"))
-    return names
-
-
-def _is_site_part(part: str, site_names: set[str]) -> bool:
-    key = match_key(part)
-    if not key:
-        return True
-    if any(name and (name in key or key in name) for name in site_names):
-        return True
-    words = _WORD.findall(part.lower())
-    if any(len(name) >= _SPELLED_MIN and _spells(name, words) for name in site_names if name.isascii()):
-        return True
-    short = len(key) <= 12 if not key.isascii() else len(key) <= 30
-    return (short and bool(_SITE_WORDS.search(part))) or len(key) <= 4
-
-
-def _spells(name: str, words: list[str]) -> bool:
-    """The part's words, from its start, spell the site's name from whole words and
-    initials: 'parcoabruzzo' in "Parco Nazionale d'Abruzzo", 'nytimes' in 'New York Times'."""
-    seen: set[tuple[int, int, bool]] = set()
-
-    def spell(at: int, word: int, used: int) -> bool:
-        if at == len(name):
-            return used >= 2
-        state = (at, word, used >= 2)
-        if state in seen:
-            return False
-        seen.add(state)
-        # The name starts at the part's first word, or its second after an article ('The New York Times').
-        for index in range(word, len(words) if used else min(2, len(words))):
-            candidate = words[index]
-            if name.startswith(candidate, at) and spell(at + len(candidate), index + 1, used + 1):
-                return True
-            if candidate[0] == name[at] and spell(at + 1, index + 1, used + 1):
-                return True
-        return False
-
-    return spell(0, 0, 0)
 
 
 def _find_heading(headings: list[tuple[str, etree._Element]], title: str) -> etree._Element | None:
@@ -443,5 +366,5 @@ def _emphasised(element: etree._Element) -> bool:
 def _reads_as_headline(text: str, facts: PageFacts) -> bool:
     key = match_key(text)
     long_enough = len(key) >= 12 if key.isascii() else len(key) >= 4
-    names_site = any(name and (name in key or key in name) for name in _site_names(facts))
+    names_site = any(name and (name in key or key in name) for name in site_names_of(facts))
     return long_enough and len(text) <= _MAX_TITLE and not _NOT_A_HEADLINE.search(text) and not names_site
