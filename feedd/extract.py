@@ -18,11 +18,11 @@ from feedd.byline import Byline, read_byline
 from feedd.content import (
     clean_content,
     content_text,
-    embedded_body,
     find_content_node,
     measure,
     resolve_images,
 )
+from feedd.content_embedded import embedded_body
 from feedd.dates import parse_date
 from feedd.errors import ExtractError
 from feedd.extract_page import Measure, PageFacts, Segment, meta_value, normalise_space, parse_page, text_of
