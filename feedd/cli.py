@@ -6,13 +6,16 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from functools import partial
+from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,6 +30,9 @@ from feedd.models import Article, Link, NotModified, SectionReport
 # `feedd extract` over a batch of pages is timed against other extractors, and those imports would
 # more than double its start-up.
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+    from multiprocessing.synchronize import Event as EventType
+
     from feedd.config import Config, SectionConfig
     from feedd.daemon import Poller
     from feedd.fetch import Fetcher
@@ -92,6 +98,8 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument("--config", type=Path, help="take site rules and time zone from a section of this config")
     extract.add_argument("--section", metavar="SOURCE/SECTION", help="the section of --config")
     extract.add_argument("--allow-private-networks", action="store_true")
+    extract.add_argument("--jobs", type=_worker_count, default=1, metavar="N",
+                         help="extract in N worker processes, printed in input order (0: one per CPU)")
     extract.set_defaults(handler=_cmd_extract)
 
     discover = commands.add_parser("discover", help="print the article links found on a listing page")
@@ -290,19 +298,29 @@ class _Job:
 def _cmd_extract(args: argparse.Namespace) -> int:
     rules, section_zone = _extract_rules(args)
     zone = args.timezone or section_zone or "Asia/Shanghai"
-    jobs = list(_manifest_jobs(args.manifest, zone) if args.manifest else
-                (_Job(page, args.url, zone) for page in args.pages))
-    if not jobs:
+    # Streamed, not listed: a manifest of 100,000 pages is never held whole.
+    jobs = iter(_manifest_jobs(args.manifest, zone) if args.manifest else
+                [_Job(page, args.url, zone) for page in args.pages])
+    first = next(jobs, None)
+    if first is None:
         print("feedd extract: give PAGE arguments or --manifest FILE", file=sys.stderr)
         return 2
-    reader = _PageReader(args.allow_private_networks)
+    workers = args.jobs or _cpu_count()
+    if workers > 1:
+        _extract_in_workers(chain([first], jobs), _WorkerSetup(rules, args.allow_private_networks), workers)
+    else:
+        _extract_here(chain([first], jobs), rules, args.allow_private_networks)
+    sys.stdout.flush()
+    return 0
+
+
+def _extract_here(jobs: Iterator[_Job], rules: ArticleRules | None, allow_private: bool) -> None:
+    reader = _PageReader(allow_private)
     try:
         for job in jobs:
             print(json.dumps(_extract_one(job, reader, rules), ensure_ascii=False), flush=False)
     finally:
         reader.close()
-    sys.stdout.flush()
-    return 0
 
 
 def _extract_rules(args: argparse.Namespace) -> tuple[ArticleRules | None, str | None]:
@@ -407,6 +425,99 @@ class _PageReader:
     def close(self) -> None:
         if self._fetcher is not None:
             self._fetcher.close()
+
+
+def _worker_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if count < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 (one per CPU) or more, got {count}")
+    return count
+
+
+def _cpu_count() -> int:
+    if sys.version_info >= (3, 13):
+        return os.process_cpu_count() or 1  # honours the CPU affinity (taskset, cgroup cpusets)
+    return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class _WorkerSetup:
+    rules: ArticleRules | None
+    allow_private: bool
+
+
+@dataclass(frozen=True)
+class _WorkerState:
+    rules: ArticleRules | None
+    reader: _PageReader
+    stop: EventType
+
+
+# Pages per task: enough that queueing and pickling cost little beside extraction; tasks queued per
+# worker: enough to keep every worker busy while a slow page holds the head of the line. Together
+# they bound how many results wait in memory to be printed in order.
+_CHUNK = 8
+_CHUNKS_PER_WORKER = 4
+
+# One per worker process, set by _start_worker; the parent process never sets it.
+_worker_state: _WorkerState | None = None
+
+
+def _extract_in_workers(jobs: Iterator[_Job], setup: _WorkerSetup, workers: int) -> None:
+    """The pages in worker processes, printed in input order as they come."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # Forked, the workers inherit the extraction code already imported (start-up is timed) and the
+    # compiled rules, whose lxml XPath objects cannot be pickled.
+    fork = multiprocessing.get_context("fork")
+    stop = fork.Event()
+    # A forked worker inherits unwritten output and would write it a second time when it exits.
+    sys.stdout.flush()
+    pool = ProcessPoolExecutor(workers, mp_context=fork, initializer=_start_worker, initargs=(setup, stop))
+    waiting: deque[Future[list[str]]] = deque()
+    try:
+        for chunk in _chunks(jobs, _CHUNK):
+            waiting.append(pool.submit(_extract_chunk, chunk))
+            if len(waiting) >= workers * _CHUNKS_PER_WORKER:
+                print("\n".join(waiting.popleft().result()), flush=False)
+        while waiting:
+            print("\n".join(waiting.popleft().result()), flush=False)
+    except BaseException:
+        # The reader went away, or Ctrl-C: drop the queued chunks and let each worker stop after its
+        # current page. Killing them instead could cut a result in half on its way back, and the pool
+        # would wait for the rest of it forever.
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
+def _chunks(jobs: Iterator[_Job], size: int) -> Iterator[list[_Job]]:
+    while chunk := list(islice(jobs, size)):
+        yield chunk
+
+
+def _start_worker(setup: _WorkerSetup, stop: EventType) -> None:
+    global _worker_state
+    # Ctrl-C reaches the whole process group; the parent alone answers it, through `stop`.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker_state = _WorkerState(setup.rules, _PageReader(setup.allow_private), stop)
+
+
+def _extract_chunk(chunk: list[_Job]) -> list[str]:
+    if _worker_state is None:
+        raise RuntimeError("_extract_chunk runs in a worker started by _start_worker")
+    state = _worker_state
+    lines = []
+    for job in chunk:
+        if state.stop.is_set():
+            break
+        lines.append(json.dumps(_extract_one(job, state.reader, state.rules), ensure_ascii=False))
+    return lines
 
 
 def _cmd_discover(args: argparse.Namespace) -> int:

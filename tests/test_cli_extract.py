@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -197,3 +200,111 @@ def test_extract_cli_names_the_place_of_a_bad_rule(tmp_path: Path) -> None:
     assert done.returncode == 78
     assert f"{rules}:2: content: bad CSS" in done.stderr
     assert done.stdout == ""
+
+
+# ---------------------------------------------------------------- --jobs: worker processes
+
+def corpus_sample(corpus_dir: Path) -> list[Path]:
+    """Twenty pages from four corpora, Chinese and western; none gives a relative time ('5分钟前'), so two
+    runs a moment apart must agree on every field."""
+    folders = ("gne", "chinese-web-content-extraction-dataset", "fundus", "mozilla-readability")
+    pages = [page for folder in folders for page in sorted((corpus_dir / folder / "html").glob("*.html"))[:5]]
+    assert len(pages) == 20
+    return pages
+
+
+def test_extract_cli_jobs_prints_what_one_process_prints_in_input_order(corpus_dir: Path) -> None:
+    pages = [str(page) for page in corpus_sample(corpus_dir)]
+    alone = run_extract("--timezone", "Asia/Shanghai", *pages)
+    parallel = run_extract("--timezone", "Asia/Shanghai", "--jobs", "2", *pages)
+    assert alone.returncode == parallel.returncode == 0, parallel.stderr
+    assert [item["input"] for item in json_lines(parallel.stdout)] == pages
+    assert json_lines(parallel.stdout) == json_lines(alone.stdout)
+    assert parallel.stdout == alone.stdout
+
+
+def test_extract_cli_jobs_reports_bad_manifest_lines_in_place(tmp_path: Path, corpus_dir: Path) -> None:
+    pages = corpus_sample(corpus_dir)
+    lines = [json.dumps({"path": str(page), "timezone": "Asia/Shanghai"}) for page in pages]
+    # One bad line in the first chunk of eight, one in the third, one last.
+    lines.insert(2, "{not json")
+    lines.insert(17, json.dumps({"path": str(tmp_path / "missing.html")}))
+    lines.append(json.dumps({"url": "http://example.cn/no-path.html"}))
+    manifest = tmp_path / "pages.jsonl"
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    done = run_extract("--manifest", str(manifest), "--jobs", "2")
+    assert done.returncode == 0, done.stderr
+    items = json_lines(done.stdout)
+    assert len(items) == len(lines)
+    failed = {index: item["error"] for index, item in enumerate(items) if item["error"] is not None}
+    assert sorted(failed) == [2, 17, len(lines) - 1]
+    assert failed[2].startswith(f"{manifest}:3: bad manifest line")
+    assert "missing.html: cannot read" in failed[17]
+    assert failed[len(lines) - 1].startswith(f"{manifest}:{len(lines)}: bad manifest line")
+    assert [item["input"] for index, item in enumerate(items) if index not in failed] == [str(p) for p in pages]
+
+
+def test_extract_cli_jobs_zero_means_one_worker_per_cpu(corpus_dir: Path) -> None:
+    pages = [str(page) for page in corpus_sample(corpus_dir)[:3]]
+    done = run_extract("--jobs", "0", *pages)
+    assert done.returncode == 0, done.stderr
+    assert [item["input"] for item in json_lines(done.stdout)] == pages
+
+
+def test_extract_cli_jobs_refuses_a_negative_count() -> None:
+    done = run_extract("--jobs", "-1", str(SEED))
+    assert done.returncode == 2
+    assert "argument --jobs: expected 0 (one per CPU) or more, got -1" in done.stderr
+    assert done.stdout == ""
+
+
+def test_extract_cli_jobs_applies_rules_in_every_worker(tmp_path: Path) -> None:
+    page = tmp_path / "harbour.html"
+    page.write_text(RULED_PAGE, encoding="utf-8")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULES, encoding="utf-8")
+    done = run_extract("--timezone", "Europe/Berlin", "--rules", str(rules), "--jobs", "2", *[str(page)] * 20)
+    assert done.returncode == 0, done.stderr
+    items = json_lines(done.stdout)
+    assert len(items) == 20
+    assert {(item["source"], item["published"]) for item in items} == {("Coast Desk", "2026-04-20T16:44:00+02:00")}
+
+
+def test_extract_cli_jobs_fetches_urls_in_the_workers(page_server: str) -> None:
+    urls = [f"{page_server}/news/2026/04/20/a.html"] * 10
+    allowed = json_lines(run_extract("--allow-private-networks", "--jobs", "2", *urls).stdout)
+    refused = json_lines(run_extract("--jobs", "2", *urls).stdout)
+    assert [(item["title"], item["error"]) for item in allowed] == [("国务院召开常务会议", None)] * 10
+    assert len(refused) == 10
+    assert all(item["title"] is None and "127.0.0.1" in item["error"] for item in refused)
+
+
+def test_extract_cli_jobs_stops_quietly_when_the_reader_goes_away(corpus_dir: Path) -> None:
+    pages = [str(page) for page in sorted(corpus_dir.glob("*/html/*.html"))[:200]]
+    process = subprocess.Popen([*FEEDD, "extract", "--jobs", "2", *pages], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, cwd=REPO)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.readline()
+    process.stdout.close()
+    errors = process.stderr.read().decode()
+    # The queued chunks are dropped and the workers stop after their page: no hang, no worker traceback.
+    assert process.wait(timeout=30) == 141
+    assert "Traceback" not in errors, errors
+
+
+def test_extract_cli_jobs_ctrl_c_stops_the_workers(corpus_dir: Path) -> None:
+    pages = [str(page) for page in sorted(corpus_dir.glob("*/html/*.html"))[:200]]
+    # A session of its own, so the signal reaches the parent and its workers as a terminal's Ctrl-C does.
+    process = subprocess.Popen([*FEEDD, "extract", "--jobs", "2", *pages], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, cwd=REPO, start_new_session=True)
+    assert process.stdout is not None
+    process.stdout.readline()
+    # Unread, the output pipe fills: the parent blocks on it and the workers, their queue done, sit idle
+    # waiting for work, where a Ctrl-C they did not ignore would end each with a traceback.
+    time.sleep(2)
+    os.killpg(process.pid, signal.SIGINT)
+    _out, errors = process.communicate(timeout=30)
+    assert process.returncode == -signal.SIGINT
+    # The parent reports the interrupt once; the workers ignore it and stop quietly.
+    assert errors.decode().count("KeyboardInterrupt") == 1, errors.decode()
+    assert "Process ForkProcess" not in errors.decode()
