@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -32,7 +33,7 @@ import tempfile
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from difflib import SequenceMatcher
@@ -359,13 +360,13 @@ def _score_case(case: Case, result: dict[str, Any], tally: Tally) -> None:
 # ---------------------------------------------------------------- tools
 
 
-def run_feedd_cli(cases: list[Case]) -> tuple[dict[Path, dict[str, Any]], float]:
-    """feedd as a user runs it: one `feedd extract --manifest` process over all pages."""
+def run_feedd_cli(cases: list[Case], extra: Sequence[str] = ()) -> tuple[dict[Path, dict[str, Any]], float]:
+    """feedd as a user runs it: one `feedd extract --manifest` process over all pages (`extra`: more options)."""
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as manifest:
         for case in cases:
             manifest.write(json.dumps({"path": str(case.path), "url": case.url, "timezone": case.zone}) + "\n")
     started = time.perf_counter()
-    done = subprocess.run([str(REPO / ".venv" / "bin" / "feedd"), "extract", "--manifest", manifest.name],
+    done = subprocess.run([str(REPO / ".venv" / "bin" / "feedd"), "extract", "--manifest", manifest.name, *extra],
                           capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
     Path(manifest.name).unlink()
@@ -491,7 +492,19 @@ def main(argv: list[str] | None = None) -> int:
     if __doc__:
         print(__doc__[__doc__.index("Each page gets"):].strip(), end="\n\n")
     print_table(scores, speeds)
+    if not args.inprocess:
+        print_workers_line(cases)
     return 0
+
+
+def print_workers_line(cases: list[Case]) -> None:
+    """feedd's own figure with a worker process per CPU, for information only: the table above runs every
+    tool in a single process, and this one does not compare with it."""
+    cpus = (os.process_cpu_count() if sys.version_info >= (3, 13) else os.cpu_count()) or 1
+    _results, elapsed = run_feedd_cli(cases, ("--jobs", "0"))
+    speed = len(cases) / elapsed if elapsed else 0.0
+    print(f"\ninformational, NOT comparable with the single-process figures above: feedd extract --jobs 0 "
+          f"({cpus} CPUs, one worker each): {speed:.1f} pages/second")
 
 
 if __name__ == "__main__":
