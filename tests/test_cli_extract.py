@@ -308,3 +308,21 @@ def test_extract_cli_jobs_ctrl_c_stops_the_workers(corpus_dir: Path) -> None:
     # The parent reports the interrupt once; the workers ignore it and stop quietly.
     assert errors.decode().count("KeyboardInterrupt") == 1, errors.decode()
     assert "Process ForkProcess" not in errors.decode()
+
+
+def test_extract_cli_names_a_manifest_it_cannot_read(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.jsonl"
+    done = run_extract("--manifest", str(missing))
+    assert done.returncode == 2
+    assert f"{missing}: cannot read the manifest" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_extract_cli_reports_a_manifest_line_of_bad_bytes_and_reads_the_next(tmp_path: Path) -> None:
+    manifest = tmp_path / "pages.jsonl"
+    manifest.write_bytes(b'{"path": "\xff\xfe"\n' + json.dumps({"path": str(SEED)}).encode() + b"\n")
+    done = run_extract("--manifest", str(manifest))
+    assert done.returncode == 0, done.stderr
+    bad, good = json_lines(done.stdout)
+    assert bad["error"].startswith(f"{manifest}:1: bad manifest line")
+    assert good["error"] is None and good["source"] == "海中捞月网"
