@@ -5,6 +5,7 @@ cli.py, and kept apart from them so a batch extraction never loads the polling s
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import signal
@@ -44,6 +45,7 @@ class _Job:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
+    _tune_collector_for_a_batch()
     rules, section_zone = _extract_rules(args)
     zone = args.timezone or section_zone or "Asia/Shanghai"
     # Streamed, not listed: a manifest of 100,000 pages is never held whole.
@@ -64,6 +66,15 @@ def cmd_extract(args: argparse.Namespace) -> int:
         _extract_here(chain([first], jobs), rules, args.allow_private_networks)
     sys.stdout.flush()
     return 0
+
+
+def _tune_collector_for_a_batch() -> None:
+    """A page's objects (tree proxies, segments, sizes) form no cycles and go by reference counting;
+    the cycle collector would still walk every live object some 2,000 times per 800 pages, a few per
+    cent of the run. What is imported is frozen out of its reach and it runs a tenth as often."""
+    gc.freeze()
+    first, second, third = gc.get_threshold()
+    gc.set_threshold(first * 10, second, third)
 
 
 def _extract_here(jobs: Iterator[_Job], rules: ArticleRules | None, allow_private: bool) -> None:
