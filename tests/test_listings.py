@@ -9,11 +9,10 @@ next-page detection on pagers nobody wrote for feedd.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.request import urlopen
 from zoneinfo import ZoneInfo
@@ -26,6 +25,7 @@ from feedd.config import ListingSpec
 from feedd.errors import DiscoverError
 from feedd.listings import links_from_feed, links_from_json, next_page_url
 from feedd.models import Link
+from tests.loopback import serving
 
 DATA = Path(__file__).resolve().parent / "listings_data"
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
@@ -368,15 +368,8 @@ def _pager_page(number: int, following: str | None) -> bytes:
 
 @pytest.fixture()
 def portal() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Portal)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(_Portal) as base:
+        yield base
 
 
 def test_listings_through_loopback_server_follow_pages_and_read_json_and_feed(portal: str) -> None:
