@@ -78,6 +78,16 @@ _LINE_TAGS = frozenset({"p", "div", "span", "h1", "h2", "h3", "h4", "h5", "h6", 
 _WIDEN_LEVELS = 6
 _WIDEN_GAIN = 1.6
 _WIDEN_MIN_CHARS = 250
+# Share of the prose a parent adds that must come before the block, written like the block's own
+# paragraphs, for it to count as the story's lead.
+_LEAD_SHARE = 0.75
+# ... and it must be a real part of the story, in a parent that holds little but prose (no header
+# lines, share bars or captions around it).
+_LEAD_MIN = 0.2
+_LEAD_PROSE = 0.8
+# Blocks that split a story into parts; the rows of a table layout above a story are the page's
+# masthead and section labels, printed like its paragraphs.
+_LEAD_PARENTS = frozenset({"div", "article", "section", "main"})
 _LAZY_SRC = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url", "data-echo",
              "data-lazyload", "original", "file", "data-original-src")
 _PLACEHOLDER_SRC = re.compile(r"^data:|blank|spacer|loading|lazy|placeholder|grey\.gif|pixel", re.I)
@@ -124,7 +134,7 @@ def find_content_node(root: etree._Element, measures: dict[etree._Element, Measu
         body = root.find("body")
         return body if body is not None else root
     chain = _widening_chain(best)
-    return _widen(chain, _prose_held(chain, paragraphs, known), measures)
+    return _widen(chain, _prose_held(chain, paragraphs, known), paragraphs, measures)
 
 
 def _widening_chain(best: etree._Element) -> list[etree._Element]:
@@ -138,18 +148,19 @@ def _widening_chain(best: etree._Element) -> list[etree._Element]:
 
 
 def _prose_held(chain: list[etree._Element], paragraphs: list[tuple[etree._Element, int]],
-                known: dict[str, tuple[bool, bool]]) -> dict[etree._Element, int]:
-    """How much prose each chain block holds: a paragraph's length counts for the blocks above it up
-    to the first furniture block (comments, sidebars), so a block's prose is only its story-like
-    text. Each node's share of the chain is worked out once, not once per paragraph."""
+                known: dict[str, tuple[bool, bool]]) -> dict[etree._Element, list[tuple[int, int]]]:
+    """The prose each chain block holds, as (paragraph number, length) in page order: a paragraph
+    counts for the blocks above it up to the first furniture block (comments, sidebars), so a
+    block's prose is only its story-like text. Each node's share of the chain is worked out once,
+    not once per paragraph."""
     members = set(chain)
     top = chain[-1]
     reach: dict[etree._Element, tuple[etree._Element, ...]] = {}
-    held: dict[etree._Element, int] = {}
+    held: dict[etree._Element, list[tuple[int, int]]] = {}
     layout = _layout_marks(chain, known)
-    for paragraph, length in paragraphs:
+    for number, (paragraph, length) in enumerate(paragraphs):
         for block in _chain_above(paragraph, top, members, reach, known, layout):
-            held[block] = held.get(block, 0) + length
+            held.setdefault(block, []).append((number, length))
     return held
 
 
@@ -187,20 +198,43 @@ def _chain_above(node: etree._Element, top: etree._Element, members: set[etree._
     return found
 
 
-def _widen(chain: list[etree._Element], prose: dict[etree._Element, int],
-           measures: dict[etree._Element, Measure]) -> etree._Element:
+def _widen(chain: list[etree._Element], prose: dict[etree._Element, list[tuple[int, int]]],
+           paragraphs: list[tuple[etree._Element, int]], measures: dict[etree._Element, Measure]) -> etree._Element:
     """A story split over sibling blocks (pages of a story stack, text around an embed): climb while
-    the parent holds clearly more prose and stays prose, not navigation."""
+    the parent holds clearly more prose and stays prose, not navigation. Prose set before the block
+    is the story's lead split off ('read more' folds, a first text widget) and needs no more than
+    its length; prose after it could be an author's bio or a teaser, and must outweigh it."""
     node = chain[0]
     for ancestor in chain[1:]:
         sizes = measures.get(ancestor, Measure())
-        held = prose.get(ancestor, 0)
+        items = prose.get(ancestor, [])
+        held = sum(length for _, length in items)
         if sizes.links > sizes.text * 0.2 or held < sizes.text * 0.6:
             break
-        gain = held - prose.get(node, 0)
-        if held >= prose.get(node, 0) * _WIDEN_GAIN and gain >= _WIDEN_MIN_CHARS:
+        own = prose.get(node, [])
+        have = sum(length for _, length in own)
+        gain = held - have
+        if gain < _WIDEN_MIN_CHARS:
+            continue
+        if held >= have * _WIDEN_GAIN or (ancestor.tag in _LEAD_PARENTS and held >= sizes.text * _LEAD_PROSE
+                                          and _lead_found(items, own, paragraphs, gain)):
             node = ancestor
     return node
+
+
+def _lead_found(items: list[tuple[int, int]], own: list[tuple[int, int]],
+                paragraphs: list[tuple[etree._Element, int]], gain: int) -> bool:
+    """Whether most of the prose a parent adds comes before the block, written like its paragraphs."""
+    start = own[0][0] if own else len(paragraphs)
+    kinds = {_kind(paragraphs[number][0]) for number, _ in own}
+    lead = sum(length for number, length in items if number < start and _kind(paragraphs[number][0]) in kinds)
+    return lead >= gain * _LEAD_SHARE and lead >= sum(length for _, length in own) * _LEAD_MIN
+
+
+def _kind(paragraph: etree._Element) -> tuple[str, str]:
+    """How a paragraph is written: a story's lead set apart is written like its other paragraphs,
+    a standfirst or a header line is not."""
+    return paragraph.tag, paragraph.get("class", "")
 
 
 def _inside_paragraph(node: etree._Element) -> bool:

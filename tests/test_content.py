@@ -195,3 +195,29 @@ def test_content_keeps_a_sentence_that_starts_with_a_read_also_word() -> None:
             + "<p>Read more carefully, the figures tell another story.</p></article></body></html>")
     article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
     assert "Read more carefully, the figures tell another story." in article.content_text
+
+
+def _read_more_page(before: str, after: str) -> Article:
+    page = ("<html><body><h1>Title</h1><div class='story-body'>"
+            f"{before}<div id='read-more'><div id='read-more-content'>{paragraphs('The folded story', 10)}"
+            f"</div></div>{after}</div></body></html>")
+    return extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
+
+
+def test_content_joins_a_lead_set_before_a_read_more_fold() -> None:
+    text = _read_more_page(paragraphs("The lead of the story", 4), "").content_text
+    assert "The lead of the story number 0" in text
+    assert "The folded story number 9" in text
+
+
+def test_content_does_not_join_as_much_prose_set_after_the_story() -> None:
+    text = _read_more_page("", paragraphs("About the author", 4)).content_text
+    assert "The folded story number 9" in text
+    assert "About the author" not in text
+
+
+def test_content_does_not_join_a_standfirst_written_unlike_the_story() -> None:
+    standfirst = paragraphs("A teaser", 4).replace("<p>", "<p class='standfirst'>")
+    text = _read_more_page(standfirst, "").content_text
+    assert "The folded story number 9" in text
+    assert "A teaser" not in text
