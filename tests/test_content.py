@@ -45,7 +45,7 @@ def test_content_joins_body_blocks_split_around_an_embed() -> None:
 
 def test_content_does_not_widen_into_a_link_heavy_page_frame() -> None:
     links = "".join(f"<li><a href='/n/{index}'>Another headline on the site, number {index}</a></li>"
-                    for index in range(40))
+                    for index in range(15))
     page = (f"<html><body><div class='page'><ul>{links}</ul><div class='article'>"
             f"{paragraphs('The only story', 5)}</div></div></body></html>")
     article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
@@ -221,3 +221,15 @@ def test_content_does_not_join_a_standfirst_written_unlike_the_story() -> None:
     text = _read_more_page(standfirst, "").content_text
     assert "The folded story number 9" in text
     assert "A teaser" not in text
+
+
+def test_content_passes_over_the_reference_list_below_an_encyclopedia_article() -> None:
+    citations = "".join(f"<li id='cite_note-{index}'>^ Author, A.; Writer, B. ({2000 + index}). \"A cited paper, "
+                        f"number {index}\". Journal of Things. {index}: 10–20. Retrieved 1 May 2020.</li>"
+                        for index in range(15))
+    page = ("<html><body><h1>Title</h1><div class='mw-parser-output'>"
+            f"{paragraphs('The encyclopedia article', 30)}<h2>References</h2>"
+            f"<div class='reflist'><ol class='references'>{citations}</ol></div></div></body></html>")
+    text = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW).content_text
+    assert "The encyclopedia article number 29" in text
+    assert "A cited paper" not in text
