@@ -37,6 +37,8 @@ _FURNITURE_MARK = re.compile(
     r"(?:^|[\s_-])(?:(?:" + "|".join(sorted(_NEGATIVE_WORDS, key=len, reverse=True)) + r")(?=$|[\s_-])|"
     r"(?:" + "|".join(_NEGATIVE_PREFIXES) + "))")
 _WORD_JOINS = re.compile(r"[_-]+")
+_SLUG_GAPS = re.compile(r"\W+")
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # Matched against lower-cased names: a case-blind pattern costs three times as much, on every element.
 _POSITIVE = re.compile(
     r"article|content|\bbody|entry|\bmain|post|story|detail|\btext\b|txt|zw\b|zhengwen|trs_editor|"
@@ -294,8 +296,24 @@ def _marks_say(node: etree._Element, known: dict[str, tuple[bool, bool]]) -> tup
     marks = _marks(node)
     said = known.get(marks)
     if said is None:
-        said = known[marks] = _read_marks(marks)
+        said = _read_marks(marks)
+        if said[1] and _anchors_its_heading(node):
+            said = _read_marks(node.get("class", ""))
+        known[marks] = said
     return said
+
+
+def _anchors_its_heading(node: etree._Element) -> bool:
+    """An id that is its section's heading turned into a slug (documentation generators and
+    Markdown write 'sharing-with-a-single-developer' over 'Sharing with a single developer'): the
+    heading's words, not a name for furniture."""
+    anchor = node.get("id", "")
+    if "-" not in anchor:
+        return False
+    for child in node[:2]:
+        if isinstance(child.tag, str) and child.tag in _HEADING_TAGS:
+            return _SLUG_GAPS.sub("-", text_of(child).lower()).strip("-") == anchor.lower()
+    return False
 
 
 def _marks(node: etree._Element) -> str:

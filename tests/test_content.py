@@ -233,3 +233,16 @@ def test_content_passes_over_the_reference_list_below_an_encyclopedia_article() 
     text = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW).content_text
     assert "The encyclopedia article number 29" in text
     assert "A cited paper" not in text
+
+
+def test_content_keeps_sections_whose_id_is_their_heading_as_a_slug() -> None:
+    # Documentation generators name each section after its heading: 'sharing' here is no share bar.
+    sections = "".join(f"<div class='section' id='sharing-with-team-{index}'><h2>Sharing with team {index}¶</h2>"
+                       f"{paragraphs(f'Section {index} of the guide', 3)}</div>" for index in range(3))
+    page = (f"<html><body><div class='document'><h1>Guide</h1>{paragraphs('The introduction', 2)}"
+            f"{sections}</div><div id='share-bar'><p>Share this guide with a friend on a social network.</p></div>"
+            "</body></html>")
+    text = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW).content_text
+    assert "Section 0 of the guide number 2" in text
+    assert "Section 2 of the guide number 2" in text
+    assert "Share this guide" not in text
