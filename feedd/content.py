@@ -9,6 +9,7 @@ already measured text, link text and punctuation of every element, so no subtree
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 from lxml import etree
 
@@ -310,7 +311,7 @@ def _anchors_its_heading(node: etree._Element) -> bool:
     anchor = node.get("id", "")
     if "-" not in anchor:
         return False
-    for child in node[:2]:
+    for child in islice(node, 2):
         if isinstance(child.tag, str) and child.tag in _HEADING_TAGS:
             return _SLUG_GAPS.sub("-", text_of(child).lower()).strip("-") == anchor.lower()
     return False
