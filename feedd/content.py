@@ -65,6 +65,9 @@ _READ_ALSO = re.compile(
     r"^\W*(?:read (?:more|also)|see also|also read|lesen sie (?:auch|mehr)|mehr dazu|lea también|lee también|"
     r"mir[ae]|puedes ver|te puede interesar|leer más|leia também|(?:à )?lire aussi|czytaj (?:też|także|również)|"
     r"zobacz (?:też|także|również)|leggi anche)\s*[:：]", re.IGNORECASE)
+_LIST_TAGS = frozenset({"ul", "ol", "div", "table", "section", "dl"})
+# Link share of a block opened by a furniture label: its links carry dates or sources beside them.
+_LABELLED_LIST_LINKS = 0.3
 _POINTER_TAGS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "blockquote"})
 _FURNITURE_WEIGHT = 0.4
 _POSITIVE_WEIGHT = 1.3
@@ -390,9 +393,10 @@ def _is_boilerplate(element: etree._Element, tag: str, sizes: Measure, minor: fl
     positive, negative = _marks_say(element, known)
     if negative and not positive and sizes.text < minor:
         return True
-    if (tag in ("ul", "ol", "div", "table", "section", "dl") and sizes.text > 0
-            and sizes.links / sizes.text > 0.6 and sizes.text < minor):
-        return True
+    if tag in _LIST_TAGS and sizes.text > 0 and sizes.text < minor:
+        density = sizes.links / sizes.text
+        if density > 0.6 or (density > _LABELLED_LIST_LINKS and _opens_with_label(element)):
+            return True
     # "Read also: <a>another story</a>" between the paragraphs: one headline-long link, little else.
     if (tag == "p" and 0 < sizes.text < _LINK_LINE_CHARS and sizes.links / sizes.text > 0.6
             and sizes.links >= _LINK_HEADLINE_CHARS and len(element.findall(".//a")) == 1):
@@ -407,6 +411,13 @@ def _is_boilerplate(element: etree._Element, tag: str, sizes: Measure, minor: fl
         if title and tag in ("h1", "h2", "h3") and text == title:
             return True
     return False
+
+
+def _opens_with_label(element: etree._Element) -> bool:
+    """A block whose first line labels furniture ('相关报道：', 'Related stories'): the links under
+    it, each with its date or source beside it, point elsewhere."""
+    first = next((line for line in content_text(element).split("\n", 2)[:2] if line), "")
+    return bool(_BOILERPLATE_LINE.match(first) or _FURNITURE_LABEL.match(first))
 
 
 def _drop(element: etree._Element) -> None:

@@ -246,3 +246,24 @@ def test_content_keeps_sections_whose_id_is_their_heading_as_a_slug() -> None:
     assert "Section 0 of the guide number 2" in text
     assert "Section 2 of the guide number 2" in text
     assert "Share this guide" not in text
+
+
+def test_content_drops_a_labelled_list_of_dated_links_below_the_story() -> None:
+    related = "".join(f"·<a href='/n/{index}.html'>另一篇报道的标题第{index}篇</a>"
+                      f"<span>（2005-04-0{index} 17:19PM）</span><br>" for index in range(1, 7))
+    page = ("<html><body><div class='main'>"
+            + "".join(f"<p>这是正文的第{index}段，讲述了事情的经过，内容足够长，读起来像是一段真正的文章正文。</p>"
+                      for index in range(8))
+            + f"<table><tr><td><b>相关报道：</b></td></tr><tr><td>{related}</td></tr></table>"
+            "</div></body></html>")
+    text = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW).content_text
+    assert "这是正文的第7段" in text
+    assert "另一篇报道的标题" not in text
+
+
+def test_content_keeps_a_labelled_block_of_prose_with_few_links() -> None:
+    page = ("<html><body><div class='main'>" + paragraphs("The story", 8)
+            + "<div><p>Related</p><p>A paragraph of the story that mentions <a href='/x'>one link</a> in passing, "
+            "with a good deal of plain prose around it.</p></div></div></body></html>")
+    text = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW).content_text
+    assert "mentions one link in passing" in text
