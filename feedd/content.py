@@ -29,7 +29,7 @@ _NEGATIVE_WORDS = frozenset({
     "tag", "tags", "popup", "login", "subscribe", "newsletter", "toolbar", "print", "pager", "pagination",
     "social", "bottom", "top", "header", "masthead", "banner", "modal", "cookie", "cookies", "disclaimer",
     "keyword", "keywords", "xgyd", "xgxw", "tuijian", "morenews", "sponsor", "sponsored", "outbrain", "taboola",
-    "consent", "onetrust", "gdpr", "adv", "references", "reflist", "footnotes",
+    "consent", "onetrust", "gdpr", "adv", "references", "reflist", "footnotes", "bio", "biography",
 })
 _NEGATIVE_PREFIXES = ("comment", "share", "sharing", "related", "recommend", "relevant", "advert", "footer",
                       "sidebar", "breadcrumb", "newsletter", "social", "kommentar", "comentario")

@@ -267,3 +267,12 @@ def test_content_keeps_a_labelled_block_of_prose_with_few_links() -> None:
             "with a good deal of plain prose around it.</p></div></div></body></html>")
     text = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW).content_text
     assert "mentions one link in passing" in text
+
+
+def test_content_drops_the_author_bio_below_the_story() -> None:
+    page = ("<html><body><article><div class='article-body'>" + paragraphs("The story", 8)
+            + "<div class='author-bio'><p>Jane Doe is a staff writer who covers city hall, and you can follow her "
+            "on every social network there is.</p></div></div></article></body></html>")
+    text = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW).content_text
+    assert "The story number 7" in text
+    assert "Jane Doe is a staff writer" not in text
