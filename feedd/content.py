@@ -38,6 +38,11 @@ _FURNITURE_MARK = re.compile(
     r"(?:^|[\s_-])(?:(?:" + "|".join(sorted(_NEGATIVE_WORDS, key=len, reverse=True)) + r")(?=$|[\s_-])|"
     r"(?:" + "|".join(_NEGATIVE_PREFIXES) + "))")
 _WORD_JOINS = re.compile(r"[_-]+")
+_SLIDE_TAGS = frozenset({"div", "section", "li", "figure", "article"})
+# Only display:none: galleries and sliders set visibility:hidden until their script lays them out.
+_NO_DISPLAY = re.compile(r"display\s*:\s*none", re.IGNORECASE)
+# A hidden block this big a share of the body is the story a script reveals (a paywall's fold).
+_HIDDEN_STORY_SHARE = 0.4
 _SLUG_GAPS = re.compile(r"\W+")
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # Matched against lower-cased names: a case-blind pattern costs three times as much, on every element.
@@ -361,6 +366,9 @@ def clean_content(node: etree._Element, measures: dict[etree._Element, Measure],
         if not isinstance(tag, str) or tag in INVISIBLE_TAGS or tag in _DROPPED_TAGS:
             doomed.append(element)
             continue
+        if _hidden(element) and measures.get(element, Measure()).text < total * _HIDDEN_STORY_SHARE:
+            doomed.append(element)
+            continue
         if element in layout:
             continue
         sizes = measures.get(element)
@@ -368,6 +376,34 @@ def clean_content(node: etree._Element, measures: dict[etree._Element, Measure],
             doomed.append(element)
     for element in doomed:
         _drop(element)
+
+
+def _hidden(element: etree._Element) -> bool:
+    """Markup the page keeps out of sight until a script shows it (a paywall's offer, a sign-in
+    prompt, a second copy of the story for crawlers), unless it is one slide of a gallery. A class
+    'hidden' beside a screen-size variant ('hidden md:block') is shown on a desktop."""
+    style = element.get("style")
+    marks = element.get("class") or ""
+    tokens = marks.split() if "hidden" in marks else []
+    if not (element.get("hidden") is not None or (style and _NO_DISPLAY.search(style))
+            or ("hidden" in tokens and not any(":" in token for token in tokens))):
+        return False
+    return not _gallery_slide(element, marks)
+
+
+def _gallery_slide(element: etree._Element, marks: str) -> bool:
+    """A block among siblings of the same name: a slideshow or a paged list shows one at a time and
+    hides the rest, which are as much the story."""
+    parent = element.getparent()
+    name = _unhidden_name(marks)
+    if parent is None or element.tag not in _SLIDE_TAGS or not name:
+        return False
+    return any(sibling is not element and sibling.tag == element.tag
+               and _unhidden_name(sibling.get("class") or "") == name for sibling in parent)
+
+
+def _unhidden_name(marks: str) -> str:
+    return " ".join(token for token in marks.split() if token != "hidden")
 
 
 def _layout_rows(node: etree._Element, measures: dict[etree._Element, Measure], minor: float,

@@ -276,3 +276,38 @@ def test_content_drops_the_author_bio_below_the_story() -> None:
     text = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW).content_text
     assert "The story number 7" in text
     assert "Jane Doe is a staff writer" not in text
+
+
+def _page_with(extra: str, story: int = 8) -> str:
+    return (f"<html><body><article><div class='article-body'>{paragraphs('The story', story)}{extra}"
+            "</div></article></body></html>")
+
+
+def test_content_drops_blocks_the_page_keeps_hidden() -> None:
+    offer = ("<div class='premium hidden'><p>This content is reserved for subscribers, who enjoy unlimited "
+             "access to every story.</p></div><p hidden>Thank you for signing up for our morning newsletter.</p>"
+             "<div style='display: none'><p>You have reached your limit of free articles this month.</p></div>")
+    text = extract_article(_page_with(offer), "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"),
+                           now=NOW).content_text
+    assert "The story number 7" in text
+    assert "reserved for subscribers" not in text
+    assert "Thank you for signing up" not in text
+    assert "reached your limit" not in text
+
+
+def test_content_keeps_hidden_slides_of_a_gallery_and_responsive_blocks() -> None:
+    slides = "".join(f"<div class='gallery-section{'' if index == 0 else ' hidden'}'>"
+                     f"<p>Slide {index} describes one more item of the list at some length.</p></div>"
+                     for index in range(4))
+    shown = "<div class='hidden md:block'><p>A box that wide screens show beside the story text.</p></div>"
+    text = extract_article(_page_with(slides + shown), "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"),
+                           now=NOW).content_text
+    assert "Slide 3 describes" in text
+    assert "A box that wide screens show" in text
+
+
+def test_content_keeps_a_hidden_block_that_is_most_of_the_story() -> None:
+    folded = f"<div style='display:none' class='rest'>{paragraphs('The folded rest', 8)}</div>"
+    text = extract_article(_page_with(folded, story=4), "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"),
+                           now=NOW).content_text
+    assert "The folded rest number 7" in text
