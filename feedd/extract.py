@@ -15,13 +15,8 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from feedd.byline import Byline, read_byline
-from feedd.content import (
-    clean_content,
-    content_text,
-    find_content_node,
-    measure,
-    resolve_images,
-)
+from feedd.content import find_content_node, measure
+from feedd.content_clean import clean_content, content_text, resolve_images
 from feedd.content_embedded import embedded_body
 from feedd.dates import parse_date
 from feedd.errors import ExtractError
