@@ -378,7 +378,7 @@ def run_feedd_cli(cases: list[Case], extra: Sequence[str] = ()) -> tuple[dict[Pa
 
 
 def run_feedd_inprocess(cases: list[Case]) -> tuple[dict[Path, dict[str, Any]], float]:
-    from feedd.decode import decode_html
+    from feedd.decode import decode_page
     from feedd.errors import FeeddError
     from feedd.extract import extract_article
 
@@ -387,7 +387,8 @@ def run_feedd_inprocess(cases: list[Case]) -> tuple[dict[Path, dict[str, Any]], 
     started = time.perf_counter()
     for case in cases:
         try:
-            article = extract_article(decode_html(case.path.read_bytes(), None), case.url,
+            page = decode_page(case.path.read_bytes(), None)
+            article = extract_article(page.text, case.url, utf8=page.utf8,
                                       zone=ZoneInfo(case.zone), now=now)
         except FeeddError:
             continue

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from extract import load_cases  # noqa: E402
 
-from feedd.decode import decode_html  # noqa: E402
+from feedd.decode import decode_page  # noqa: E402
 from feedd.errors import FeeddError  # noqa: E402
 from feedd.extract import extract_article  # noqa: E402
 
@@ -37,7 +37,8 @@ NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 def extract_one(body: bytes, url: str, zone: str) -> dict[str, Any]:
     try:
-        article = extract_article(decode_html(body, None), url, zone=ZoneInfo(zone), now=NOW)
+        page = decode_page(body, None)
+        article = extract_article(page.text, url, zone=ZoneInfo(zone), now=NOW, utf8=page.utf8)
     except FeeddError as exc:
         return {"error": str(exc)}
     return {

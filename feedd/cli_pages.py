@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from feedd.decode import decode_html
+from feedd.decode import DecodedPage, decode_page
 from feedd.errors import ConfigError, FeeddError
 from feedd.extract import extract_article
 from feedd.models import Article, Link, NotModified
@@ -127,8 +127,8 @@ def _extract_one(job: _Job, reader: _PageReader, rules: ArticleRules | None) -> 
         if job.problem:
             raise FeeddError(job.problem)
         zone = _zone(job.timezone)
-        html, url = reader.read(job.input, job.url)
-        article = extract_article(html, url, zone=zone, now=now_utc(), rules=rules)
+        page, url = reader.read(job.input, job.url)
+        article = extract_article(page.text, url, zone=zone, now=now_utc(), rules=rules, utf8=page.utf8)
         result.update(_article_json(article))
         result["error"] = None
     except FeeddError as exc:
@@ -167,16 +167,16 @@ class _PageReader:
         self._allow_private = allow_private
         self._fetcher: Fetcher | None = None
 
-    def read(self, page: str, url: str | None) -> tuple[str, str]:
+    def read(self, page: str, url: str | None) -> tuple[DecodedPage, str]:
         if page.startswith(("http://", "https://")):
             return self._fetch(page, url)
         try:
             body = Path(page).read_bytes()
         except OSError as exc:
             raise FeeddError(f"{page}: cannot read: {exc.strerror or exc}") from exc
-        return decode_html(body, None), url or Path(page).resolve().as_uri()
+        return decode_page(body, None), url or Path(page).resolve().as_uri()
 
-    def _fetch(self, page: str, url: str | None) -> tuple[str, str]:
+    def _fetch(self, page: str, url: str | None) -> tuple[DecodedPage, str]:
         from feedd.config import DEFAULT_USER_AGENT, FetchSettings
         from feedd.fetch import Fetcher
         from feedd.fetch_guard import Access
@@ -188,7 +188,7 @@ class _PageReader:
         fetched = self._fetcher.fetch(page, Access(allow_private=self._allow_private))
         if isinstance(fetched, NotModified):
             raise FeeddError(f"{page}: unexpected 304")
-        return decode_html(fetched.body, fetched.content_type), url or fetched.url
+        return decode_page(fetched.body, fetched.content_type), url or fetched.url
 
     def close(self) -> None:
         if self._fetcher is not None:
@@ -294,7 +294,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
     reader = _PageReader(args.allow_private_networks)
     try:
         zone = _zone(args.timezone)
-        html, url = reader.read(args.page, args.url)
+        page, url = reader.read(args.page, args.url)
+        html = page.text
         now = now_utc()
         if args.explain:
             for rank, candidate in enumerate(explain_candidates(html, url, zone=zone, now=now), 1):

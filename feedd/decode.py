@@ -12,6 +12,7 @@ import codecs
 import logging
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from itertools import islice
 
 import charset_normalizer
@@ -48,26 +49,42 @@ _ASCII_CHUNK = 512
 _TOLERATED_ERRORS = 0.002
 
 
+@dataclass(frozen=True)
+class DecodedPage:
+    """A page's text, and its bytes too when they are exactly that text in UTF-8: the parser reads
+    UTF-8 bytes, and re-encoding a long non-ASCII text costs more than parsing a tenth of it."""
+
+    text: str
+    utf8: bytes | None = None
+
+
 def decode_html(body: bytes, content_type: str | None) -> str:
     """Decode page bytes to text; raise DecodeError for binary data, unknown charsets or mojibake."""
+    return decode_page(body, content_type).text
+
+
+def decode_page(body: bytes, content_type: str | None) -> DecodedPage:
+    """decode_html, keeping the bytes when they were read as UTF-8 unchanged."""
     if not body:
-        return ""
+        return DecodedPage("")
     _refuse_binary(body)
     # Decoded once: the UTF-8 check below and the first candidate are usually the same decode.
     ascii_only = body.isascii()
     as_utf8 = None if ascii_only else _strict(body, "utf-8")
     candidates = _declared_candidates(body, content_type, as_utf8 is not None)
     for encoding in candidates:
-        text = as_utf8 if encoding == "utf-8" and not ascii_only else _strict(body, encoding)
+        if encoding == "utf-8" and as_utf8 is not None:
+            return DecodedPage(_checked(as_utf8, encoding), body)
+        text = _strict(body, encoding)
         if text is not None:
-            return _checked(text, encoding)
+            return DecodedPage(_checked(text, encoding))
     for encoding in candidates:
         text = _tolerant(body, encoding)
         if text is not None:
-            return _checked(text, encoding)
+            return DecodedPage(_checked(text, encoding))
     detected = _detect(body)
     if detected is not None:
-        return _checked(detected[0], detected[1])
+        return DecodedPage(_checked(detected[0], detected[1]))
     raise DecodeError(f"bytes fit none of the charsets tried ({', '.join(candidates) or 'none declared'})")
 
 

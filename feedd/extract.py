@@ -46,10 +46,11 @@ _ESCAPED_MARKUP = re.compile(r"\\(?:u003[cC]|x3c)")
 
 
 def extract_article(html: str, url: str, *, zone: tzinfo, now: datetime,
-                    rules: ArticleRules | None = None) -> Article:
-    """Read one article page; raise ExtractError when it holds no usable article."""
+                    rules: ArticleRules | None = None, utf8: bytes | None = None) -> Article:
+    """Read one article page; raise ExtractError when it holds no usable article. `utf8` may carry
+    the page's bytes when they are `html` in UTF-8 (decode_page says so), to spare re-encoding."""
     rules = rules or ArticleRules()
-    facts = parse_page(html, url)
+    facts = parse_page(html, url, utf8)
     _apply_removals(facts.root, rules.remove)
     title = _title(facts, rules)
     title_index = _locate_title(facts, title)

@@ -72,9 +72,10 @@ def normalise_space(text: str) -> str:
     return " ".join(text.split())
 
 
-def parse_page(raw: str, url: str) -> PageFacts:
-    """Parse once; collect meta, JSON-LD, scripts, then text segments, sizes and headings in one walk."""
-    root = _parse(raw)
+def parse_page(raw: str, url: str, utf8: bytes | None = None) -> PageFacts:
+    """Parse once; collect meta, JSON-LD, scripts, then text segments, sizes and headings in one walk.
+    `utf8`, when given, is `raw` as UTF-8 bytes (the page as it came), parsed without re-encoding."""
+    root = _parse(raw, utf8)
     # Holding every node keeps lxml's Python proxies alive, so the walk and every later step reuse
     # them instead of building a new proxy at each visit (a third of the walk's cost).
     nodes = tuple(islice(root.iter(), MAX_ELEMENTS + 1))
@@ -102,12 +103,12 @@ def parse_fragment(markup: str) -> etree._Element | None:
     return root.find("body/div")
 
 
-def _parse(raw: str) -> etree._Element:
+def _parse(raw: str, utf8: bytes | None = None) -> etree._Element:
     text = raw.lstrip("\ufeff")
     if not text.strip():
         return etree.fromstring("<html><body></body></html>", etree.HTMLParser())
     # libxml2 reads UTF-8 bytes about twice as fast as a Python str.
-    data = _xml_safe_utf8(text)
+    data = _xml_safe_utf8(text) if utf8 is None or text is not raw else _xml_safe_bytes(utf8, text)
     # An XML declaration is a processing instruction to the HTML parser; cut it like lxml's str path needs.
     if data.startswith(b"<?xml"):
         data = data[data.find(b"?>") + 2:]
@@ -127,6 +128,13 @@ def _without_noscript(data: bytes) -> bytes:
     if b"<noscript" not in data and b"<NOSCRIPT" not in data:
         return data
     return _NOSCRIPT_BLOCK.sub(b"", data)
+
+
+def _xml_safe_bytes(utf8: bytes, text: str) -> bytes:
+    """The page's own UTF-8 bytes, with what XML 1.0 cannot carry removed as _xml_safe_utf8 does."""
+    if b"\xef\xbf\xbe" in utf8 or b"\xef\xbf\xbf" in utf8:  # U+FFFE, U+FFFF
+        return _xml_safe_utf8(text)
+    return utf8.translate(None, _C0_BYTES)
 
 
 def _xml_safe_utf8(text: str) -> bytes:

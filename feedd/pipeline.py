@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from feedd.config import Config, SectionConfig
-from feedd.decode import decode_html
+from feedd.decode import decode_html, decode_page
 from feedd.discover import discover_links
 from feedd.errors import (
     BlockedDestinationError,
@@ -215,8 +215,9 @@ def _read_article(section: SectionConfig, deps: PipelineDeps, access: Access, li
     page = deps.fetcher.fetch(link.url, access)
     if isinstance(page, NotModified):
         raise FetchError(link.url, "304 Not Modified to an unconditional request")
-    html = decode_html(page.body, page.content_type)
-    article = extract_article(html, page.url, zone=section.timezone, now=deps.clock(), rules=section.article)
+    decoded = decode_page(page.body, page.content_type)
+    article = extract_article(decoded.text, page.url, zone=section.timezone, now=deps.clock(),
+                              rules=section.article, utf8=decoded.utf8)
     return _fill_from_link(article, link)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from feedd.decode import decode_html
+from feedd.decode import decode_html, decode_page
 from feedd.errors import DecodeError
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
@@ -125,3 +125,32 @@ def test_decode_keeps_genuine_accented_text() -> None:
 
 def test_decode_returns_empty_text_for_empty_body() -> None:
     assert decode_html(b"", None) == ""
+
+
+def test_decode_page_keeps_the_bytes_only_when_they_are_the_text_in_utf8() -> None:
+    chinese = "<html><head><meta charset='{}'></head><body><p>国务院召开常务会议，部署改革。</p></body></html>"
+    as_utf8 = chinese.format("utf-8").encode("utf-8")
+    page = decode_page(as_utf8, "text/html; charset=utf-8")
+    assert page.utf8 is as_utf8 and page.utf8 == page.text.encode("utf-8")
+    assert decode_page(chinese.format("gbk").encode("gbk"), None).utf8 is None
+    assert decode_page(codecs.BOM_UTF8 + as_utf8, None).utf8 is None  # the text has no BOM; the bytes do
+
+
+def test_extract_reads_the_same_article_from_the_kept_bytes(corpus_dir: Path) -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from feedd.extract import extract_article
+
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    pages = sorted((corpus_dir / "gne" / "html").glob("*.html"))[:6] + sorted(
+        (corpus_dir / "fundus" / "html").glob("*.html"))[:6]
+    kept = 0
+    for path in pages:
+        page = decode_page(path.read_bytes(), None)
+        kept += page.utf8 is not None
+        by_text = extract_article(page.text, "https://example.cn/a.html", zone=ZoneInfo("Asia/Shanghai"), now=now)
+        by_bytes = extract_article(page.text, "https://example.cn/a.html", zone=ZoneInfo("Asia/Shanghai"), now=now,
+                                   utf8=page.utf8)
+        assert by_bytes == by_text, path
+    assert kept >= 6
