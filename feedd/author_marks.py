@@ -27,6 +27,8 @@ _BYLINE_TAIL = re.compile(r"\s*[|·•]\s*|,?\s+\d|\s@|\s+(?:on|am|le|el|il|den)
 BY_PREFIX = re.compile(r"^\s*(?:(?:posted|written|published|publicado|publié|veröffentlicht)\s+)?"
                        r"(?:(?:by|von|par|por|text)\b|作者|记者|記者)\s*[:：]?\s*", re.IGNORECASE)
 _YEAR = re.compile(r"\d{4}")
+# A breadcrumb trail ('当前位置 : 上海新闻网 > 新闻资讯 > …') in a box a theme happens to call 'news-author'.
+_BREADCRUMB = re.compile(r"当前位置|您的位置|你的位置|所在位置|您现在的位置|\S\s*[>»›]\s*\S.*\s[>»›]\s")
 # How far above a text run the byline mark may sit, and how big a byline box may be.
 _MARK_LEVELS = 5
 _CLASS_LEVELS = 3
@@ -68,6 +70,8 @@ def marked_author(facts: PageFacts, segments: Sequence[Segment], wrappers: froze
             continue
         sizes = facts.measures.get(node)
         whole = normalise_space(text_of(node)) if sizes is not None and sizes.text <= _BYLINE_CHARS else None
+        if whole and _BREADCRUMB.search(whole):
+            continue
         # The box read whole ('By <a>Name</a>'), else the one line, whose twins are co-authors;
         # a box of names each in an element of its own is read name by name.
         readings = [(whole, node), (segment.text, segment.element)]

@@ -326,3 +326,12 @@ def test_byline_leaves_dates_links_and_job_titles_marked_alike_out_of_the_writer
     box = ("<div class='byline'><span class='n'>Jon Porter</span> <span class='n'>Jul</span> "
            "<span class='n'>More about Jon Porter</span> <span class='n'>Liz SkalkaPolitics Reporter</span></div>")
     assert inline_article(f"<h1>Title</h1>{box}{STORY}").author == "Jon Porter"
+
+
+def test_byline_does_not_read_a_breadcrumb_in_a_box_marked_author_as_writers() -> None:
+    body = ('<div class="news-author"><div class="author-desc"><p><strong>当前位置 : </strong>'
+            '<a href="/">上海新闻网</a> &gt; <a href="/list-1.html">新闻资讯</a> &gt; '
+            '<a href="/list-4.html">社会关注</a> &gt; 大牛股突然放量跌停</p></div></div>'
+            '<h1>大牛股突然放量跌停</h1><div class="news-author"><p>发布于 2019-09-26 07:19:52</p></div>'
+            + STORY + STORY)
+    assert inline_article(body).author is None
