@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -97,11 +98,13 @@ def find_author(facts: PageFacts, parts: ArticleParts, others: tuple[str | None,
 
     header, body, footer = parts.header, parts.body, parts.footer
     article = _article_wrappers(header, body)
+    # A reporter credited at the body's end ('扬子晚报记者 张楠') beats a box marked 'author' that
+    # holds the publishing account.
     return (_credit_line([*header, *body[:3]], plausible)
             or _header_author(facts, header, article, plausible)
+            or _credit_line([*body[-_BODY_TAIL:], *footer], plausible)
             or _declared_or_marked(facts, parts, article, declarable, plausible)
             or marked_author(facts, parts.area, article, plausible) or _signed(header)
-            or _credit_line([*body[-_BODY_TAIL:], *footer], plausible)
             or _footer_label(footer, plausible) or _posted_by(parts.area, plausible))
 
 
@@ -199,16 +202,17 @@ def declared_authors(facts: PageFacts, site: list[str]) -> list[str]:
     """JSON-LD and meta authors; a CMS default that names the site itself is not a writer,
     unless JSON-LD declares it an Organization (agency bylines: 'BBC News')."""
     found: list[str] = []
+    host = _host_labels(facts.url)
     for value in json_ld_values(facts, "author"):
         items = value if isinstance(value, list) else [value]
         names = [name for item in items for name in json_ld_names(item)
-                 if is_organization(item) or not _names_site(name, site)]
+                 if is_organization(item) or not (_names_site(name, site) or _key(name) in host)]
         if names:
             found.append(", ".join(names))
     for key in _AUTHOR_META:
         meta = normalise_space(BY_PREFIX.sub("", facts.meta.get(key, "")))
         if meta and plausible_name(meta) and not meta.startswith("/") and not _names_site(meta, site) \
-                and not _COMPANY.search(meta):
+                and _key(meta) not in host and not _COMPANY.search(meta):
             found.append(meta)
             break
     return [name for name in found if name]
@@ -221,6 +225,13 @@ def is_organization(item: object) -> bool:
 def _site_keys(facts: PageFacts) -> list[str]:
     names = [facts.meta.get("og:site_name", ""), _SITE_SPLIT.split(facts.title_tag)[-1]]
     return [key for key in (_key(name) for name in names) if len(key) >= 2]
+
+
+def _host_labels(url: str) -> frozenset[str]:
+    """The labels of the page's host name ('chinanews' of www.chinanews.com): a CMS that fills
+    the author with the site's domain name names no writer."""
+    host = urlsplit(url).hostname or ""
+    return frozenset(label for label in host.split(".")[:-1] if len(label) >= 4)
 
 
 def _shares_word(one: str, other: str) -> bool:

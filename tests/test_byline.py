@@ -328,6 +328,14 @@ def test_byline_leaves_dates_links_and_job_titles_marked_alike_out_of_the_writer
     assert inline_article(f"<h1>Title</h1>{box}{STORY}").author == "Jon Porter"
 
 
+def test_byline_prefers_the_reporter_credited_at_the_body_end_over_a_marked_account() -> None:
+    # A portal prints the publishing account in a box marked 'author'; the closing line names the reporter.
+    body = ('<h1>儿歌被改编引发讨论</h1><div class="info"><a class="author" href="/omn/author/5183008">'
+            '扬眼</a><span>2019-09-07 19:02</span></div>' + STORY
+            + STORY + '<p>扬子晚报记者 张楠</p>')
+    assert inline_article(body).author == "张楠"
+
+
 def test_byline_does_not_read_a_breadcrumb_in_a_box_marked_author_as_writers() -> None:
     body = ('<div class="news-author"><div class="author-desc"><p><strong>当前位置 : </strong>'
             '<a href="/">上海新闻网</a> &gt; <a href="/list-1.html">新闻资讯</a> &gt; '
@@ -335,3 +343,9 @@ def test_byline_does_not_read_a_breadcrumb_in_a_box_marked_author_as_writers() -
             '<h1>大牛股突然放量跌停</h1><div class="news-author"><p>发布于 2019-09-26 07:19:52</p></div>'
             + STORY + STORY)
     assert inline_article(body).author is None
+
+
+def test_byline_does_not_take_the_site_domain_name_declared_as_author() -> None:
+    head = '<meta name="author" content="example">'
+    body = "<h1>扩大内需势必拉动供给</h1><div>2020-07-04 12:29</div>" + STORY + STORY
+    assert inline_article(body, head).author is None
