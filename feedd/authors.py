@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -56,6 +57,9 @@ _POSTED_BY_LINE = re.compile(r"^\s*(?:(?i:(?:posted|written|published)\s+by)\s+(
                              r"|(?i:by|von|par|por)\s+(?P<value>[A-ZÀ-Ý][^\s,]+\s+[A-ZÀ-Ý].*))")
 _BYLINE_END = re.compile(r"\s*(?:[|·•@]|,?\s+\d|\s+(?:on|am|le|el|il|den)\s+\d)")
 _POSTED_BY_CHARS = 60
+# A label alone in its element, the name in the next one: '<h5>Autor:</h5><div>Peter Maahn/SP-X</div>'.
+_NAME_START = re.compile(r"\s*" + NAME_RUN)
+_LONE_LABEL = re.compile(r"\s*(?:Autor(?:in|en)?|Authors?|Auteur|Verfasser(?:in)?|作\s*者|记者|記者|撰文)\s*[:：]\s*")
 _CREDIT_TAIL = re.compile(r"\s*(?:整合|整理|编译|报道|报导|報導|即時報導)$")
 # A desk before the writer: '上報快訊／范姜佳鈺'.
 _DESK_SLASH = re.compile(r"^[\u4e00-\u9fff]{3,8}[/／](?P<value>[\u4e00-\u9fff·]{2,4})$")
@@ -105,7 +109,8 @@ def find_author(facts: PageFacts, parts: ArticleParts, others: tuple[str | None,
             or _credit_line([*body[-_BODY_TAIL:], *footer], plausible)
             or _declared_or_marked(facts, parts, article, declarable, plausible)
             or marked_author(facts, parts.area, article, plausible) or _signed(header)
-            or _footer_label(footer, plausible) or _posted_by(parts.area, plausible))
+            or _footer_label(footer, plausible) or _posted_by(parts.area, plausible)
+            or _lone_label(parts.area, plausible))
 
 
 def _header_author(facts: PageFacts, header: Sequence[Segment], article: frozenset[etree._Element],
@@ -161,6 +166,17 @@ def _posted_by(area: Sequence[Segment], plausible: Callable[[str], bool]) -> str
         found = _POSTED_BY_LINE.match(segment.text) if len(segment.text) <= _POSTED_BY_CHARS else None
         if found:
             name = clean_value(_BYLINE_END.split(found.group("handle") or found.group("value"), maxsplit=1)[0])
+            if name and plausible(name):
+                return name
+    return None
+
+
+def _lone_label(area: Sequence[Segment], plausible: Callable[[str], bool]) -> str | None:
+    """A writer named in the element after a label that stands alone ('Autor:' | 'Peter Maahn')."""
+    for segment, following in pairwise(area):
+        if _LONE_LABEL.fullmatch(segment.text):
+            found = _NAME_START.match(following.text)
+            name = _named(clean_value(found.group("value"))) if found else None
             if name and plausible(name):
                 return name
     return None

@@ -349,3 +349,10 @@ def test_byline_does_not_take_the_site_domain_name_declared_as_author() -> None:
     head = '<meta name="author" content="example">'
     body = "<h1>扩大内需势必拉动供给</h1><div>2020-07-04 12:29</div>" + STORY + STORY
     assert inline_article(body, head).author is None
+
+
+def test_byline_reads_a_writer_named_in_the_element_after_a_lone_label() -> None:
+    body = ('<div><h5>Datum:</h5><div>03.11.2021</div><h5>Autor:</h5><div>Peter Maahn/SP-X</div></div>'
+            '<h1>Skoda zeigt das neue Coupé</h1><figure><figcaption>Noch ist das Coupé getarnt</figcaption></figure>'
+            + "<p>Noch ist er durch eine Tarnfolie mit wild verschlungenen Buchstaben verhüllt, sagt man.</p>" * 16)
+    assert inline_article(body).author == "Peter Maahn"
