@@ -20,7 +20,16 @@ from feedd.content_clean import clean_content, content_text, resolve_images
 from feedd.content_embedded import embedded_body
 from feedd.dates import parse_date
 from feedd.errors import ExtractError
-from feedd.extract_page import Measure, PageFacts, Segment, meta_value, normalise_space, parse_page, text_of
+from feedd.extract_page import (
+    Measure,
+    PageFacts,
+    PageWalk,
+    Segment,
+    meta_value,
+    normalise_space,
+    parse_page,
+    text_of,
+)
 from feedd.extract_time import find_published
 from feedd.extract_title import TitleChoice, choose_title, refine_title
 from feedd.models import Article, Timestamp
@@ -68,7 +77,9 @@ def extract_article(html: str, url: str, *, zone: tzinfo, now: datetime,
     footer = list(facts.segments[max(0, last - 8): last + _FOOTER_SEGMENTS]) if last is not None else []
     published = _published(facts, rules, title_index, first, zone, now)
     opening = list(facts.segments[first: first + 3]) if first is not None else []
-    byline = _byline(facts, rules, header, footer, opening)
+    # A body read from a script (JSON-escaped) is not among the page's lines: its own lines are the body.
+    body = _own_lines(node) if first is None else None
+    byline = _byline(facts, rules, header, footer, opening, body)
     content_html, text, images = _render(node, measures, title.text, url)
     if not title.text and not text:
         raise ExtractError(f"{url}: no title and no content found")
@@ -152,6 +163,12 @@ def _span(segments: Sequence[Segment], node: etree._Element) -> tuple[int | None
     return (shown[0], shown[-1]) if shown else (None, None)
 
 
+def _own_lines(node: etree._Element) -> list[Segment]:
+    walk = PageWalk()
+    walk.visit(node)
+    return walk.segments
+
+
 def _automatic_content(facts: PageFacts, measures: dict[etree._Element, Measure]) -> etree._Element:
     node = find_content_node(facts.root, measures)
     if not _ESCAPED_MARKUP.search(facts.raw):
@@ -178,8 +195,8 @@ def _published(facts: PageFacts, rules: ArticleRules, title_index: int | None, c
 
 
 def _byline(facts: PageFacts, rules: ArticleRules, header: list[Segment], footer: list[Segment],
-            opening: list[Segment]) -> Byline:
-    automatic = read_byline(facts, header, footer, opening)
+            opening: list[Segment], body: list[Segment] | None) -> Byline:
+    automatic = read_byline(facts, header, footer, opening, body)
     source = _rule_text(facts.root, rules.source)
     author = _rule_text(facts.root, rules.author)
     return Byline(source=source or automatic.source, author=author or automatic.author,

@@ -185,3 +185,20 @@ def test_extract_reads_past_a_noscript_holding_an_unclosed_div() -> None:
     article = extract_article(page, "https://park.example/bears", zone=UTC, now=NOW)
     assert article.title == "Bears return to the valley"
     assert "nine female bears" in article.content_text
+
+
+def test_extract_reads_the_writer_credited_at_the_end_of_a_body_carried_in_a_script() -> None:
+    paragraphs = ["广州市今天发布新一轮城市更新计划，涉及老旧小区改造、公共空间提升和交通设施完善等多个方面。",
+                  "市住建部门表示，计划将优先安排群众意见集中的项目，并在年内完成首批改造任务，确保按期交付。",
+                  "专家认为，城市更新要兼顾历史风貌保护和居民生活改善，避免大拆大建，做到精细化管理与服务。",
+                  "据介绍，首批项目覆盖全市十一个区，总投资预计超过百亿元，资金将通过多种渠道共同筹措解决。",
+                  "居民代表表示，希望改造过程中加强沟通，及时公开进度，让大家住得更安心、更舒心、更放心。",
+                  "采写：南都记者 林子沛"]
+    escaped = "".join(f"\\u003cp\\u003e{text}\\u003c/p\\u003e" for text in paragraphs)
+    page = ('<html><head><meta charset="utf-8"><title>广州发布城市更新计划</title></head><body>'
+            '<h1>广州发布城市更新计划</h1><div class="info"><a href="/c/user/123/">南方都市报</a>'
+            '<span>2026-04-20 16:44</span></div><div id="root"></div>'
+            f'<script>window.__DATA__ = {{"content": "{escaped}"}};</script></body></html>')
+    article = extract_article(page, "https://www.example.cn/a/1.html", zone=SHANGHAI, now=NOW)
+    assert "城市更新要兼顾历史风貌" in article.content_text
+    assert article.author == "林子沛"
