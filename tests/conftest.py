@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.pages import CORPUS
 from tests.portal.server import Portal
 
 
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
     """The real-page corpus, read in place beside the repository (../shared/corpus)."""
-    path = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
-    if not path.is_dir():
-        pytest.fail(f"corpus not found at {path}: the repository must sit beside shared/")
-    return path
+    if not CORPUS.is_dir():
+        pytest.fail(f"corpus not found at {CORPUS}: the repository must sit beside shared/")
+    return CORPUS
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ that isolate one rule each."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,8 +11,8 @@ import pytest
 from feedd.decode import decode_html
 from feedd.extract import extract_article
 from feedd.models import Article
+from tests.pages import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 4, 21, 9, 0, tzinfo=UTC)
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from feedd.decode import decode_html
 from feedd.extract import extract_article
 from feedd.models import Article
+from tests.pages import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 NOW = datetime(2026, 4, 21, 9, 0, tzinfo=UTC)
 
 

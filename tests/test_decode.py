@@ -11,8 +11,8 @@ import pytest
 
 from feedd.decode import decode_html, decode_page
 from feedd.errors import DecodeError
+from tests.pages import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 CWCED = CORPUS / "chinese-web-content-extraction-dataset"
 
 

@@ -18,9 +18,10 @@ from feedd.discover import discover_links, explain_candidates
 from feedd.errors import DiscoverError
 from feedd.models import Link
 from feedd.select import compile_selector
+from tests.pages import CORPUS, corpus_folder
+from tests.pages import read_page as read_own_or_corpus_page
 
 LISTINGS = Path(__file__).resolve().parent / "listings"
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 4, 20, 18, 0, tzinfo=ZONE)
 
@@ -34,11 +35,7 @@ CHINESE_FLOOR = 0.95
 
 
 def read_page(name: str) -> str:
-    own = LISTINGS / name
-    path = own if own.exists() else CORPUS / name
-    if not path.exists():
-        pytest.skip(f"corpus page {name} is not available")
-    return path.read_bytes().decode("utf-8", "replace")
+    return read_own_or_corpus_page(name, LISTINGS)
 
 
 def discover(name: str, **kwargs: object) -> list[Link]:
@@ -193,8 +190,7 @@ def test_discover_reads_json_ld_item_lists() -> None:
 
 def test_discover_refuses_most_chinese_article_pages_of_the_corpus() -> None:
     """Article pages carry related-news boxes; those are not a listing to publish."""
-    records = json.loads((CORPUS / "gne" / "ground_truth.json").read_text(encoding="utf-8")) \
-        if (CORPUS / "gne").exists() else pytest.skip("gne corpus not available")
+    records = json.loads((corpus_folder("gne") / "ground_truth.json").read_text(encoding="utf-8"))
     articles = [r for r in records if r.get("page_type") == "article"]
     refused = 0
     for record in articles:
@@ -297,8 +293,7 @@ def test_discover_refuses_an_article_whose_json_ld_graph_names_page_author_and_p
 @pytest.mark.parametrize(("corpus", "floor"), [("fundus", 0.85), ("mozilla-readability", 0.9)])
 def test_discover_refuses_most_western_article_pages_of_the_corpus(corpus: str, floor: float) -> None:
     """Related-story boxes of German, French, Dutch... article pages are not a listing."""
-    if not (CORPUS / corpus).exists():
-        pytest.skip(f"{corpus} corpus not available")
+    corpus_folder(corpus)
     records = [r for r in json.loads((CORPUS / corpus / "ground_truth.json").read_text(encoding="utf-8"))
                if r.get("page_type") == "article"]
     refused = 0

@@ -4,7 +4,6 @@ publisher's own offset when no zone is configured, and local times written with 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,8 +11,8 @@ import pytest
 from feedd.decode import decode_html
 from feedd.extract import extract_article
 from feedd.extract_time import date_in_url
+from tests.pages import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 4, 21, 9, 0, tzinfo=UTC)
 BODY = "<p>" + "这是一段足够长的正文，用来让正文识别找到文章主体。" * 12 + "</p>"

@@ -4,15 +4,14 @@ heading and metadata agree on is never replaced."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from feedd.decode import decode_html
 from feedd.extract import extract_article
+from tests.pages import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 4, 21, 9, 0, tzinfo=UTC)
 BODY = "<p>" + "这是一段足够长的正文，用来让正文识别找到文章主体，而不是导航或者侧栏。" * 10 + "</p>"

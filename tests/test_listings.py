@@ -26,9 +26,9 @@ from feedd.errors import DiscoverError
 from feedd.listings import links_from_feed, links_from_json, next_page_url
 from feedd.models import Link
 from tests.loopback import serving
+from tests.pages import read_page
 
 DATA = Path(__file__).resolve().parent / "listings_data"
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 4, 21, 9, 0, tzinfo=SHANGHAI)
 BEIJING = timezone(timedelta(hours=8))
@@ -294,11 +294,7 @@ NEXT_PAGES = [
 
 
 def read_listing_page(name: str) -> str:
-    own = DATA / name
-    path = own if own.exists() else CORPUS / name
-    if not path.exists():
-        pytest.skip(f"corpus page {name} is not available")
-    return path.read_bytes().decode("utf-8", "replace")
+    return read_page(name, DATA)
 
 
 @pytest.mark.parametrize(("fixture", "page_url", "expected"), NEXT_PAGES)
