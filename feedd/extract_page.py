@@ -107,8 +107,10 @@ def _parse(raw: str, utf8: bytes | None = None) -> etree._Element:
     text = raw.lstrip("\ufeff")
     if not text.strip():
         return etree.fromstring("<html><body></body></html>", etree.HTMLParser())
-    # libxml2 reads UTF-8 bytes about twice as fast as a Python str.
-    data = _xml_safe_utf8(text) if utf8 is None or text is not raw else _xml_safe_bytes(utf8, text)
+    # libxml2 reads UTF-8 bytes about twice as fast as a Python str; the page's own bytes need no
+    # encoding, unless they hold the byte-order mark the text has just lost.
+    has_bom = len(text) != len(raw)
+    data = _xml_safe_utf8(text) if utf8 is None or has_bom else _xml_safe_bytes(utf8, text)
     # An XML declaration is a processing instruction to the HTML parser; cut it like lxml's str path needs.
     if data.startswith(b"<?xml"):
         data = data[data.find(b"?>") + 2:]
