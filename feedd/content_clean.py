@@ -5,6 +5,7 @@ their real address, and the text is read one line per block."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from lxml import etree
 
@@ -55,24 +56,46 @@ def clean_content(node: etree._Element, measures: dict[etree._Element, Measure],
     """Drop what is not the story from inside the chosen block: scripts, share bars, link lists,
     editor lines, the repeated headline."""
     total = max(measures.get(node, Measure()).text, 1)
-    doomed: list[etree._Element] = []
     known: dict[str, tuple[bool, bool]] = {}
-    layout = _layout_rows(node, measures, total * 0.5, known)
-    for element in node.iterdescendants():
-        tag = element.tag
-        if not isinstance(tag, str) or tag in INVISIBLE_TAGS or tag in _DROPPED_TAGS:
-            doomed.append(element)
-            continue
-        if _hidden(element) and measures.get(element, Measure()).text < total * _HIDDEN_STORY_SHARE:
-            doomed.append(element)
-            continue
-        if element in layout:
-            continue
-        sizes = measures.get(element)
-        if sizes is not None and _is_boilerplate(element, tag, sizes, total * 0.5, title, known):
-            doomed.append(element)
+    story = _Story(measures, total, title, known, _layout_rows(node, measures, total * 0.5, known))
+    doomed: list[etree._Element] = []
+    _find_doomed(node, story, doomed)
     for element in doomed:
         _drop(element)
+
+
+@dataclass(frozen=True)
+class _Story:
+    """What judging one element of the body needs: sizes, the body's text length, the headline,
+    the class/id verdicts so far and the layout rows kept whole."""
+
+    measures: dict[etree._Element, Measure]
+    total: int
+    title: str
+    known: dict[str, tuple[bool, bool]]
+    layout: set[etree._Element]
+
+
+def _find_doomed(parent: etree._Element, story: _Story, doomed: list[etree._Element]) -> None:
+    """The elements below `parent` that are not the story, in page order. What lies inside a doomed
+    element goes with it, so it is not judged (a third of a body's elements, on share bars and lists)."""
+    for element in parent:
+        if _not_story(element, story):
+            doomed.append(element)
+        else:
+            _find_doomed(element, story, doomed)
+
+
+def _not_story(element: etree._Element, story: _Story) -> bool:
+    tag = element.tag
+    if not isinstance(tag, str) or tag in INVISIBLE_TAGS or tag in _DROPPED_TAGS:
+        return True
+    if _hidden(element) and story.measures.get(element, Measure()).text < story.total * _HIDDEN_STORY_SHARE:
+        return True
+    if element in story.layout:
+        return False
+    sizes = story.measures.get(element)
+    return sizes is not None and _is_boilerplate(element, tag, sizes, story.total * 0.5, story.title, story.known)
 
 
 def _hidden(element: etree._Element) -> bool:
