@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from feedd.content import BLOCK_TAGS, marks_of, marks_say
-from feedd.extract_page import INVISIBLE_TAGS, Measure, collect_visible_text, text_of
+from feedd.extract_page import INVISIBLE_TAGS, Measure, collect_visible_text, drop_keeping_tail, text_of
 
 _SLIDE_TAGS = frozenset({"div", "section", "li", "figure", "article"})
 # Only display:none: galleries and sliders set visibility:hidden until their script lays them out.
@@ -61,7 +61,7 @@ def clean_content(node: etree._Element, measures: dict[etree._Element, Measure],
     doomed: list[etree._Element] = []
     _find_doomed(node, story, doomed)
     for element in doomed:
-        _drop(element)
+        drop_keeping_tail(element)
 
 
 @dataclass(frozen=True)
@@ -174,21 +174,6 @@ def _opens_with_label(element: etree._Element) -> bool:
     it, each with its date or source beside it, point elsewhere."""
     first = next((line for line in content_text(element).split("\n", 2)[:2] if line), "")
     return bool(_BOILERPLATE_LINE.match(first) or _FURNITURE_LABEL.match(first))
-
-
-def _drop(element: etree._Element) -> None:
-    """Remove an element but keep its tail text, which belongs to the parent."""
-    parent = element.getparent()
-    if parent is None:
-        return
-    tail = element.tail
-    previous = element.getprevious()
-    parent.remove(element)
-    if tail and tail.strip():
-        if previous is not None:
-            previous.tail = (previous.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
 
 
 def resolve_images(node: etree._Element) -> None:

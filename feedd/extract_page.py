@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -72,10 +73,14 @@ def normalise_space(text: str) -> str:
     return " ".join(text.split())
 
 
-def parse_page(raw: str, url: str, utf8: bytes | None = None) -> PageFacts:
+def parse_page(raw: str, url: str, utf8: bytes | None = None,
+               prune: Callable[[etree._Element], None] | None = None) -> PageFacts:
     """Parse once; collect meta, JSON-LD, scripts, then text segments, sizes and headings in one walk.
-    `utf8`, when given, is `raw` as UTF-8 bytes (the page as it came), parsed without re-encoding."""
+    `utf8`, when given, is `raw` as UTF-8 bytes (the page as it came), parsed without re-encoding.
+    `prune` removes what a site rule says is not the page, before anything is read from it."""
     root = _parse(raw, utf8)
+    if prune is not None:
+        prune(root)
     # Holding every node keeps lxml's Python proxies alive, so the walk and every later step reuse
     # them instead of building a new proxy at each visit (a third of the walk's cost).
     nodes = tuple(islice(root.iter(), MAX_ELEMENTS + 1))
@@ -300,6 +305,21 @@ class PageWalk:
         marked = "title" in lowered or "headline" in lowered or "heading" in lowered
         self._heading_marks[marks] = marked
         return marked
+
+
+def drop_keeping_tail(element: etree._Element) -> None:
+    """Remove an element but keep its tail text, which belongs to the parent."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    previous = element.getprevious()
+    parent.remove(element)
+    if tail and tail.strip():
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
 
 
 def text_of(node: etree._Element) -> str:

@@ -51,7 +51,6 @@ _URL_DATE = (
 _META_WITNESSES = 3
 # <time> elements and schema.org microdata on any element ('<dd itemprop="datePublished" content="2019-04-26">'),
 # in document order; <meta itemprop> is read with the other meta tags.
-_MACHINE_TIMES = etree.XPath("//time | //*[@itemprop='datePublished' and not(self::meta)]")
 _ITEMPROP_REACH = 20  # characters between 'itemprop' and its value: ' = "'
 _MICRODATA_TEXT = 60
 _MODIFIED_META = ("article:modified_time", "og:updated_time", "datemodified", "dcterms.modified", "last-modified",
@@ -297,8 +296,9 @@ def _machine_time_elements(facts: PageFacts) -> list[etree._Element]:
     # The microdata half of the query reads every element; the markup says first whether it can match.
     if not _may_hold_microdata_time(facts.raw):
         return list(facts.root.iter("time"))
-    found = _MACHINE_TIMES(facts.root)
-    return [node for node in found if isinstance(node, etree._Element)] if isinstance(found, list) else []
+    # One pass over the held nodes costs less than the XPath union of two descendant searches.
+    return [node for node in facts.nodes if node.tag == "time"
+            or (node.get("itemprop") == "datePublished" and node.tag != "meta")]
 
 
 def _may_hold_microdata_time(raw: str) -> bool:

@@ -137,6 +137,23 @@ def test_extract_site_rules_override_the_automatic_path() -> None:
     assert "又一条新闻标题" not in article.content_text
 
 
+def test_extract_removal_rules_act_before_the_page_is_read() -> None:
+    # The promoted box right under the headline prints another story's time and source; removed by a
+    # rule, neither may reach the dateline or the byline, and the text after the box stays.
+    page = ("<html><head><title>新规发布</title></head><body><h1>新规发布</h1>"
+            "<div class='promo'>推荐：2019-05-05 08:00 来源：广告网</div>"
+            "<div class='info'>2026-04-18 09:30 来源：新华社</div><div class='text'><p>"
+            + "新规今日起实施，涉及多个方面的调整。" * 8 + "<span class='ad'>广告位招商</span>这是广告之后的正文。"
+            "</p></div></body></html>")
+    rules = ArticleRules(remove=(compile_selector("div.promo"), compile_selector("span.ad")))
+    article = _portal(rules, page=page)
+    assert article.published is not None
+    assert article.published.isoformat() == "2026-04-18T09:30:00+08:00"
+    assert article.source == "新华社"
+    assert "广告位招商" not in article.content_text
+    assert "这是广告之后的正文。" in article.content_text
+
+
 def test_extract_falls_back_to_automatic_when_a_rule_matches_nothing() -> None:
     article = _portal(ArticleRules(title=compile_selector("h5.none"), content=compile_selector("#missing")))
     assert article.title == "国务院召开常务会议"
