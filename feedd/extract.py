@@ -131,7 +131,9 @@ def _locate_title(facts: PageFacts, title: TitleChoice) -> int | None:
     key = match_key(title.text)
     if not key:
         return None
-    shown = [index for index, segment in enumerate(facts.segments) if match_key(segment.text) == key]
+    # Lower-casing lengthens a character at most threefold, so a much shorter line cannot match.
+    shown = [index for index, segment in enumerate(facts.segments)
+             if 3 * len(segment.text) >= len(key) and match_key(segment.text) == key]
     for index in shown:
         following = " ".join(segment.text for segment in facts.segments[index + 1: index + 6])
         if re.search(r"\d{4}[-/.年]\d{1,2}|\d{1,2}月\d{1,2}日", following):
