@@ -34,10 +34,8 @@ def strip_xml_invalid(text: str) -> str:
 def sanitize_html(fragment: str) -> str:
     """Allowlist-sanitise an HTML fragment: no scripts, styles, frames, forms, event handlers or
     dangerous URL schemes. Links are expected to be absolute already."""
-    # What XML cannot carry is stripped from the result only: nh3 passes such characters through
-    # as they came, and stripping the input as well read every fragment twice.
     cleaned = nh3.clean(
-        fragment,
+        strip_xml_invalid(fragment),
         tags=set(ALLOWED_TAGS),
         attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
         url_schemes=set(ALLOWED_SCHEMES),
