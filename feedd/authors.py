@@ -192,6 +192,8 @@ def _credit_line(segments: Sequence[Segment], plausible: Callable[[str], bool]) 
     '采写：南都见习记者 林子沛', '…上。（编译/林靖东）', '由海姑娘张贴'."""
     for segment in segments:
         text = segment.text
+        if text.isascii():
+            continue  # every form below names its writer in Chinese characters
         if len(text) <= 40:
             text = _PADDED_NAME.sub(r"\1\2", text)
             found = _CREDIT_START.match(text) or _SIGNED_OFF.match(text) or _CREDIT_BRACKETED.search(text)

@@ -37,8 +37,9 @@ PUBLISHED_META = (
 )
 # A publish-time variable ('publishTime = 1581517074', '"datePublished": "…"') or a date printer
 # called with a literal ('showDate("2020/04/17 01:43:09")').
+# The lookahead names the first characters of the keys, so the engine skips other positions of a script.
 _SCRIPT_TIME = re.compile(
-    r"(?:\b(?:ct|publish_time|publishTime|pubtime|pubTime|pubDate|publish_date|datePublished|create_time)"
+    r"(?=[cpdD])(?:\b(?:ct|publish_time|publishTime|pubtime|pubTime|pubDate|publish_date|datePublished|create_time)"
     r"[\"']?\s*[=:]\s*[\"']?|[Dd]ate\(\s*[\"'])(?P<value>\d{10}(?!\d)|"
     r"\d{4}[-/]\d{1,2}[-/]\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:[+-]\d{2}:?\d{2}|Z)?)")
 _URL_DATE = (

@@ -274,3 +274,26 @@ def test_extract_time_last_resort_is_the_issue_a_reprint_cites(closing: str, exp
             f"<p>{closing}</p></body></html>")
     article = extract_article(page, "http://example.invalid/article", zone=SHANGHAI, now=NOW)
     assert (article.published.isoformat() if article.published is not None else None) == expected
+
+
+def test_the_publication_label_lookahead_lets_every_label_through() -> None:
+    # The pattern opens with a lookahead naming each label's first character (a speed-up); a label
+    # added without its first character there would silently never match.
+    from feedd.dateline import _PUBLISH_LABEL
+
+    labels = _PUBLISH_LABEL.pattern.split("])(", 1)[1].rstrip(")").split("|")
+    assert len(labels) > 30
+    for label in labels:
+        word = label.replace("\\b", "")
+        assert _PUBLISH_LABEL.search(f"x {word}: 2024-01-02") is not None, word
+
+
+@pytest.mark.parametrize("script", [
+    'var ct = "1700000000";', "publish_time: '2024-01-02 10:20'", 'pubDate="2024/01/02"',
+    '"datePublished":"2024-01-02T10:20:00+08:00"', "new Date('2024-01-02')", 'create_time = "2024-01-02"',
+])
+def test_script_publish_variables_are_read(script: str) -> None:
+    from feedd.extract_time import _SCRIPT_TIME
+
+    found = _SCRIPT_TIME.search(f"function f() {{ {script} }}")
+    assert found is not None and found.group("value")[:4] in ("1700", "2024")
