@@ -122,7 +122,7 @@ def _parse(raw: str, utf8: bytes | None = None) -> etree._Element:
         data = data[data.find(b"?>") + 2:]
     data = _without_noscript(data)
     # No page is queried by id, so libxml2 need not index the ids.
-    parser = etree.HTMLParser(remove_pis=True, encoding="utf-8", collect_ids=False)
+    parser = etree.HTMLParser(remove_pis=True, encoding="utf-8", collect_ids=False, remove_comments=True)
     root = etree.fromstring(data, parser) if data.strip() else None
     if root is None:
         root = etree.fromstring("<html><body></body></html>", parser)
@@ -324,7 +324,8 @@ def drop_keeping_tail(element: etree._Element) -> None:
     tail = element.tail
     previous = element.getprevious()
     parent.remove(element)
-    if tail and tail.strip():
+    # A blank tail is kept too: it is the space between two words ('President<!-- x --> Trump').
+    if tail:
         if previous is not None:
             previous.tail = (previous.tail or "") + tail
         else:

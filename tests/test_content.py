@@ -310,3 +310,18 @@ def test_content_keeps_a_hidden_block_that_is_most_of_the_story() -> None:
     text = extract_article(_page_with(folded, story=4), "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"),
                            now=NOW).content_text
     assert "The folded rest number 7" in text
+
+
+def test_content_keeps_the_space_where_a_dropped_element_stood_between_two_words() -> None:
+    # A share button between two words goes; the blank after it is the space between them.
+    page = ("<html><body><div class='story'>" + paragraphs("The senate debated the budget", 4)
+            + "<p>When President<button>Share</button> <a href='/trump'>Trump</a> spoke, the senate listened.</p>"
+            + "</div></body></html>")
+    text = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW).content_text
+    assert "When President Trump spoke" in text
+
+
+def test_content_reads_words_around_a_comment_apart() -> None:
+    # Saved corpus page: 'President<!-- ... --> <a>Trump</a>' once read 'PresidentTrump'.
+    text = corpus_article("mozilla-readability", "wikipedia-2.html").content_text
+    assert "in the 2018 Human Development Index" in text
