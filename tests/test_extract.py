@@ -219,3 +219,16 @@ def test_extract_reads_the_writer_credited_at_the_end_of_a_body_carried_in_a_scr
     article = extract_article(page, "https://www.example.cn/a/1.html", zone=SHANGHAI, now=NOW)
     assert "城市更新要兼顾历史风貌" in article.content_text
     assert article.author == "林子沛"
+
+
+def test_extract_survives_references_to_characters_xml_cannot_carry() -> None:
+    # '&#1;' beside a share button the cleaner drops, and inside a link it makes absolute: lxml
+    # refused both edits (ValueError) before such references were taken out ahead of the parse.
+    prose = "<p>A long paragraph of prose, with commas, and more words, so the block reads as a story.</p>" * 5
+    page = ("<html><head><title>Control characters</title></head><body><h1>Control characters</h1>"
+            f"<div class='story'>{prose}<p>Before<button>Share</button>after &#1;this &#x1F;and &#xFFFE;that"
+            "<a href='/next&#2;page'>next</a></p></div></body></html>")
+    article = _portal(page=page)
+    assert "after this and that" in article.content_text
+    for invalid in ("\x01", "\x02", "\x1f", "\ufffe"):
+        assert invalid not in article.content_text and invalid not in article.content_html
