@@ -17,7 +17,7 @@ from typing import Any
 from lxml import etree
 
 from feedd.errors import ExtractError
-from feedd.sanitize import strip_xml_invalid
+from feedd.sanitize import strip_invalid_reference_bytes, strip_xml_invalid
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +31,6 @@ _PUNCTUATION = re.compile(r"[，。；、！？,.;!?،؛؟۔।]")
 # C0 controls that XML 1.0 forbids; none of them occurs inside a multi-byte UTF-8 sequence.
 _C0_BYTES = bytes(range(0, 9)) + b"\x0b\x0c" + bytes(range(0x0e, 0x20))
 _C0_CONTROLS = tuple(bytes([control]) for control in _C0_BYTES)
-# References to C0 controls but tab, newline and CR, and to U+FFFE/U+FFFF, with or without the ';'.
-# (NUL and surrogates libxml2 already turns into U+FFFD.)
-_INVALID_REFERENCE = re.compile(
-    rb"&#(?:[xX]0*(?:[1-8bBcCeEfF]|1[0-9a-fA-F]|[fF]{3}[eEfF])(?![0-9a-fA-F])|0*(?:[1-8]|1[1-24-9]|2\d|3[01]|6553[45])(?!\d));?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +120,7 @@ def _parse(raw: str, utf8: bytes | None = None) -> etree._Element:
     # An XML declaration is a processing instruction to the HTML parser; cut it like lxml's str path needs.
     if data.startswith(b"<?xml"):
         data = data[data.find(b"?>") + 2:]
-    data = _without_noscript(_without_invalid_references(data))
+    data = _without_noscript(strip_invalid_reference_bytes(data))
     # No page is queried by id, so libxml2 need not index the ids.
     parser = etree.HTMLParser(remove_pis=True, encoding="utf-8", collect_ids=False, remove_comments=True)
     root = etree.fromstring(data, parser) if data.strip() else None
@@ -140,15 +136,6 @@ def _without_noscript(data: bytes) -> bytes:
     # One regex pass: a page without a match comes back as it was, and two substring searches
     # for the tag before it cost more than the pass itself.
     return _NOSCRIPT_BLOCK.sub(b"", data)
-
-
-def _without_invalid_references(data: bytes) -> bytes:
-    """The markup without character references to what XML cannot carry ('&#1;', '&#x1F;', '&#xFFFE;').
-    libxml2 decodes them into the tree, and lxml then refuses every edit of a text or attribute that
-    holds one: the body cleaner dropping a share button beside '&#1;' raised ValueError."""
-    if b"&#" not in data:
-        return data
-    return _INVALID_REFERENCE.sub(b"", data)
 
 
 def _xml_safe_bytes(utf8: bytes, text: str) -> bytes:

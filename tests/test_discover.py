@@ -361,3 +361,13 @@ def test_discover_refuses_an_article_whose_recommendation_feed_outweighs_its_tex
               f'<div class="post_recommends"><h3>相关推荐</h3><ul>{feed}</ul></div></body></html>')
     with pytest.raises(DiscoverError, match="no credible list"):
         discover_links(markup, "https://www.163.com/dy/article/J0000ABCD0534A4SC.html", zone=ZONE, now=NOW)
+
+
+def test_discover_survives_references_to_characters_xml_cannot_carry() -> None:
+    # '&#1;' after a script that discovery drops: lxml refused to keep it as the script's tail text.
+    items = "".join(f"<li><a href='/2024/01/0{day}/story-{day}.html'>Story number {day} with a longer headline</a>"
+                    f" 2024-01-0{day}</li>" for day in range(1, 9))
+    page = f"<html><body><ul>{items}</ul><div>x<script>s()</script>&#1;tail &#xFFFE;end</div></body></html>"
+    utc = ZoneInfo("UTC")
+    links = discover_links(page, "https://www.example.com/", zone=utc, now=datetime(2024, 2, 1, tzinfo=utc))
+    assert len(links) == 8
