@@ -60,7 +60,19 @@ def extract_article(html: str, url: str, *, zone: tzinfo, now: datetime,
                     rules: ArticleRules | None = None, utf8: bytes | None = None) -> Article:
     """Read one article page; raise ExtractError when it holds no usable article. `utf8` may carry
     the page's bytes when they are `html` in UTF-8 (decode_page says so), to spare re-encoding."""
-    rules = rules or ArticleRules()
+    try:
+        return _extract(html, url, zone, now, rules or ArticleRules(), utf8)
+    except ExtractError:
+        raise
+    except Exception as exc:
+        # A page that trips a bug of ours is that page's failure: the rest of the batch or section
+        # goes on, and the traceback is logged for us.
+        logger.exception("extracting %s failed unexpectedly", url)
+        raise ExtractError(f"{url}: extraction failed unexpectedly ({exc.__class__.__name__}: {exc})") from exc
+
+
+def _extract(html: str, url: str, zone: tzinfo, now: datetime, rules: ArticleRules,
+             utf8: bytes | None) -> Article:
     facts = parse_page(html, url, utf8, prune=partial(_apply_removals, selectors=rules.remove))
     title = _title(facts, rules)
     title_index = _locate_title(facts, title)

@@ -232,3 +232,16 @@ def test_extract_survives_references_to_characters_xml_cannot_carry() -> None:
     assert "after this and that" in article.content_text
     for invalid in ("\x01", "\x02", "\x1f", "\ufffe"):
         assert invalid not in article.content_text and invalid not in article.content_html
+
+
+def test_extract_turns_a_bug_it_trips_into_that_pages_extract_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Whatever goes wrong inside (here lxml refusing a string, as '&#1;' once made it) is this
+    # page's failure, reported with its address, so a batch or a section goes on with the rest.
+    import feedd.extract
+
+    def refuse(*_: object) -> None:
+        raise ValueError("All strings must be XML compatible")
+
+    monkeypatch.setattr(feedd.extract, "_render", refuse)
+    with pytest.raises(ExtractError, match=r"^https://www\.example\.cn/.*extraction failed unexpectedly \(ValueError"):
+        _portal()
