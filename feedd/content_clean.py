@@ -11,6 +11,7 @@ from lxml import etree
 
 from feedd.content import BLOCK_TAGS, marks_of, marks_say
 from feedd.extract_page import INVISIBLE_TAGS, Measure, collect_visible_text, drop_keeping_tail, text_of
+from feedd.sanitize import strip_xml_invalid
 
 _SLIDE_TAGS = frozenset({"div", "section", "li", "figure", "article"})
 # Only display:none: galleries and sliders set visibility:hidden until their script lays them out.
@@ -185,13 +186,13 @@ def resolve_images(node: etree._Element) -> None:
         for attribute in _LAZY_SRC:
             lazy = (image.get(attribute) or "").strip()
             if lazy and not lazy.startswith("data:"):
-                image.set("src", lazy)
+                image.set("src", strip_xml_invalid(lazy))  # lxml refuses what XML cannot carry
                 break
 
 
 def content_text(node: etree._Element) -> str:
-    """Visible text with one line per block."""
+    """Visible text with one line per block, without what XML cannot carry (a '&#1;' in the page)."""
     parts: list[str] = []
     collect_visible_text(node, parts, BLOCK_TAGS)
     lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
-    return "\n".join(line for line in lines if line)
+    return strip_xml_invalid("\n".join(line for line in lines if line))

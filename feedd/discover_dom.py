@@ -11,7 +11,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 from lxml import etree, html
 
 from feedd.errors import DiscoverError
-from feedd.sanitize import strip_invalid_references, strip_xml_invalid
+from feedd.sanitize import strip_xml_invalid
 
 # Elements whose text never belongs to a visible list.
 _INVISIBLE_TAGS = ("script", "style", "noscript", "template", "iframe", "svg", "head", "select", "option")
@@ -38,8 +38,8 @@ _HEADLINE_WORDS = frozenset({"title", "headline", "heading", "hed", "tit"})
 
 def parse_document(markup: str, base_url: str) -> etree._Element:
     """The page's root element; raises DiscoverError when the text is not HTML at all."""
-    # Control characters are not HTML; lxml would refuse them later, mid-tree (written out or as references).
-    text = strip_invalid_references(strip_xml_invalid(_XML_DECLARATION.sub("", markup, count=1)))
+    # Control characters are not HTML; lxml would refuse them later, mid-tree.
+    text = strip_xml_invalid(_XML_DECLARATION.sub("", markup, count=1))
     if not text.strip():
         raise DiscoverError(f"no credible list of article links on {base_url}: the page is empty")
     try:
@@ -95,9 +95,10 @@ def _remove_keeping_tail(element: etree._Element, parent: etree._Element) -> Non
     if tail:
         previous = element.getprevious()
         if previous is not None:
-            previous.tail = (previous.tail or "") + tail
+            # A reference such as '&#1;' puts what XML cannot carry into the tree; lxml refuses it back.
+            previous.tail = strip_xml_invalid((previous.tail or "") + tail)
         else:
-            parent.text = (parent.text or "") + tail
+            parent.text = strip_xml_invalid((parent.text or "") + tail)
     parent.remove(element)
 
 

@@ -35,7 +35,7 @@ from feedd.extract_page import (
 from feedd.extract_time import find_published
 from feedd.extract_title import TitleChoice, choose_title, refine_title
 from feedd.models import Article, Timestamp
-from feedd.sanitize import sanitize_html
+from feedd.sanitize import sanitize_html, strip_xml_invalid
 from feedd.select import ArticleRules, Selector
 from feedd.title_site import match_key
 
@@ -241,6 +241,8 @@ def _absolutise(node: etree._Element, url: str) -> tuple[str, ...]:
             except ValueError:
                 del element.attrib[attribute]
                 continue
+        # strip_xml_invalid: a reference such as '&#1;' in the address; lxml refuses to store it back.
+        absolute = strip_xml_invalid(absolute)
         element.set(attribute, absolute)
         if element.tag == "img" and absolute.startswith(("http://", "https://")) and absolute not in images:
             images.append(absolute)

@@ -17,7 +17,7 @@ from typing import Any
 from lxml import etree
 
 from feedd.errors import ExtractError
-from feedd.sanitize import strip_invalid_reference_bytes, strip_xml_invalid
+from feedd.sanitize import strip_xml_invalid
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ def _parse(raw: str, utf8: bytes | None = None) -> etree._Element:
     # An XML declaration is a processing instruction to the HTML parser; cut it like lxml's str path needs.
     if data.startswith(b"<?xml"):
         data = data[data.find(b"?>") + 2:]
-    data = _without_noscript(strip_invalid_reference_bytes(data))
+    data = _without_noscript(data)
     # No page is queried by id, so libxml2 need not index the ids.
     parser = etree.HTMLParser(remove_pis=True, encoding="utf-8", collect_ids=False, remove_comments=True)
     root = etree.fromstring(data, parser) if data.strip() else None
@@ -322,7 +322,8 @@ class PageWalk:
 
 
 def drop_keeping_tail(element: etree._Element) -> None:
-    """Remove an element but keep its tail text, which belongs to the parent."""
+    """Remove an element but keep its tail text, which belongs to the parent. A character reference
+    such as '&#1;' puts what XML cannot carry into the tree, and lxml refuses to store it back."""
     parent = element.getparent()
     if parent is None:
         return
@@ -332,9 +333,9 @@ def drop_keeping_tail(element: etree._Element) -> None:
     # A blank tail is kept too: it is the space between two words ('President<!-- x --> Trump').
     if tail:
         if previous is not None:
-            previous.tail = (previous.tail or "") + tail
+            previous.tail = strip_xml_invalid((previous.tail or "") + tail)
         else:
-            parent.text = (parent.text or "") + tail
+            parent.text = strip_xml_invalid((parent.text or "") + tail)
 
 
 def text_of(node: etree._Element) -> str:

@@ -35,26 +35,6 @@ _CLEANER = nh3.Cleaner(
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-# A character reference to what XML cannot carry: C0 controls but tab, newline and CR, and
-# U+FFFE/U+FFFF, with or without its ';' (libxml2 already turns NUL and surrogates into U+FFFD).
-_INVALID_REFERENCE = (r"&#(?:[xX]0*(?:[1-8bBcCeEfF]|1[0-9a-fA-F]|[fF]{3}[eEfF])(?![0-9a-fA-F])"
-                      r"|0*(?:[1-8]|1[1-24-9]|2\d|3[01]|6553[45])(?!\d));?")
-_INVALID_REFERENCE_TEXT = re.compile(_INVALID_REFERENCE)
-_INVALID_REFERENCE_BYTES = re.compile(_INVALID_REFERENCE.encode("ascii"))
-
-
-def strip_invalid_references(markup: str) -> str:
-    """Markup without character references to what XML cannot carry ('&#1;', '&#xFFFE;'). libxml2
-    decodes them into the tree, and lxml then refuses every edit of a text or attribute that holds
-    one (ValueError)."""
-    return _INVALID_REFERENCE_TEXT.sub("", markup) if "&#" in markup else markup
-
-
-def strip_invalid_reference_bytes(markup: bytes) -> bytes:
-    """strip_invalid_references for markup still in bytes."""
-    return _INVALID_REFERENCE_BYTES.sub(b"", markup) if b"&#" in markup else markup
-
-
 def strip_xml_invalid(text: str) -> str:
     """Remove characters that XML 1.0 cannot carry, so one odd page never breaks a feed."""
     return _XML_INVALID.sub("", text)
