@@ -41,9 +41,10 @@ _WORD_JOINS = re.compile(r"[_-]+")
 _SLUG_GAPS = re.compile(r"\W+")
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # Matched against lower-cased names: a case-blind pattern costs three times as much, on every element.
+# The lookahead names each word's first letter, so the engine skips other positions at once.
 _POSITIVE = re.compile(
-    r"article|content|\bbody|entry|\bmain|post|story|detail|\btext\b|txt|zw\b|zhengwen|trs_editor|"
-    r"unionstyle|rich_media|news_?con|con_?txt|artibody|endtext|post_?text")
+    r"(?=[abcdemnprstuz])(?:article|content|\bbody|entry|\bmain|post|story|detail|\btext\b|txt|zw\b|zhengwen|trs_editor|"
+    r"unionstyle|rich_media|news_?con|con_?txt|artibody|endtext|post_?text)")
 _FURNITURE_WEIGHT = 0.4
 _POSITIVE_WEIGHT = 1.3
 _MAX_WEIGHT = 1.0 * _POSITIVE_WEIGHT * _POSITIVE_WEIGHT  # an <article> whose class says so

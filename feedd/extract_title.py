@@ -245,7 +245,9 @@ def _headings(facts: PageFacts) -> list[tuple[str, etree._Element]]:
             continue
         if element.tag == "h1" and _in_translation_widget(element):
             continue
-        text = _EDIT_MARK.sub("", normalise_space(text_of(element)))
+        text = normalise_space(text_of(element))
+        if text.endswith("]"):  # the only texts the edit mark can end
+            text = _EDIT_MARK.sub("", text)
         if 2 <= len(text) <= _MAX_TITLE:
             found.append((text, element))
     # h1 before h2 before class-named blocks, each in document order.

@@ -325,3 +325,15 @@ def test_content_reads_words_around_a_comment_apart() -> None:
     # Saved corpus page: 'President<!-- ... --> <a>Trump</a>' once read 'PresidentTrump'.
     text = corpus_article("mozilla-readability", "wikipedia-2.html").content_text
     assert "in the 2018 Human Development Index" in text
+
+
+def test_the_story_name_lookahead_lets_every_name_through() -> None:
+    # _POSITIVE opens with a lookahead naming each word's first letter (a speed-up); a word added
+    # without its letter there would silently never match.
+    from feedd.content import _POSITIVE
+
+    words = _POSITIVE.pattern.split("(?:", 1)[1].rstrip(")").split("|")
+    assert len(words) > 15
+    for word in words:
+        name = word.replace("\\b", "").replace("_?", "")
+        assert _POSITIVE.search(f"x {name}") is not None, word
