@@ -42,6 +42,10 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _MOJIBAKE_RUNS = 8
 _SAMPLED_RUNS = 120
 _SAMPLED_CHARS = 60_000
+# The charsets UTF-8 is commonly misread as, by the highest character they can produce.
+_WRONG_CHARSETS_UP_TO_LATIN = ("cp1252", "latin-1", "gb18030")
+_WRONG_CHARSETS_UP_TO_CP1252 = ("cp1252", "gb18030")
+_WRONG_CHARSETS_BEYOND = ("gb18030",)
 _ASCII_CHUNK = 512
 # Share of undecodable bytes under which a declared charset is still read (a few stray bytes).
 _TOLERATED_ERRORS = 0.002
@@ -171,8 +175,13 @@ def _checked(text: str, encoding: str) -> str:
     runs = list(islice(_non_ascii_runs(text[:_SAMPLED_CHARS]), _SAMPLED_RUNS))
     if not runs:
         return text
-    repaired = sum(1 for run in runs if _is_misread_utf8(run))
-    if repaired >= _MOJIBAKE_RUNS and repaired * 2 >= len(runs):
+    needed = max(_MOJIBAKE_RUNS, (len(runs) + 1) // 2)
+    repaired = 0
+    for examined, run in enumerate(runs):
+        if repaired + len(runs) - examined < needed:
+            return text  # even if every run left were misread, too few would be
+        repaired += _is_misread_utf8(run)
+    if repaired >= needed:
         raise DecodeError(
             f"text decoded as {encoding} is double-encoded mojibake "
             f"({repaired} of {len(runs)} non-ASCII runs are UTF-8 bytes read in another charset)")
@@ -199,7 +208,11 @@ def _is_misread_utf8(run: str) -> bool:
     A run cut out of double-encoded text may split a UTF-8 sequence at either end, so two
     replacement characters are allowed; genuine text re-read this way is mostly replacements.
     """
-    for wrong in ("cp1252", "latin-1", "gb18030"):
+    # cp1252 and latin-1 have nothing above U+2122 and U+00FF: a run of Chinese text is tried in
+    # gb18030 alone, without two encodings that would each raise.
+    highest = max(run)
+    for wrong in _WRONG_CHARSETS_UP_TO_LATIN if highest <= "\xff" else \
+            _WRONG_CHARSETS_UP_TO_CP1252 if highest <= "\u2122" else _WRONG_CHARSETS_BEYOND:
         try:
             raw = run.encode(wrong)
         except UnicodeEncodeError:
