@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -468,6 +469,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=("feedd",), help="skip the peers")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N pages")
     parser.add_argument("--inprocess", action="store_true", help="run feedd in-process, not as its CLI")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="timed rounds, every tool once per round in turn; speeds are the median (default 3)")
     args = parser.parse_args(argv)
     cases = load_cases()[: args.limit or None]
     tools: dict[str, Callable[[], tuple[dict[Path, dict[str, Any]], float]]] = {
@@ -484,18 +487,35 @@ def main(argv: list[str] | None = None) -> int:
             tools.update(trafilatura=lambda: _peer(cases, _trafilatura), htmldate=lambda: _peer(cases, _htmldate),
                          gne=lambda: _peer(cases, _gne))
     scores: dict[str, dict[str, float]] = {}
-    speeds: dict[str, float] = {}
-    for name, run in tools.items():
-        results, elapsed = run()
-        scores[name] = score(cases, results)
-        speeds[name] = len(cases) / elapsed if elapsed else 0.0
+    rounds: dict[str, list[float]] = {name: [] for name in tools}
+    # The tools take turns round after round: a shared machine's speed drifts within minutes, and a
+    # tool timed only early or only late would carry that drift into the comparison.
+    for _ in range(max(1, args.rounds)):
+        for name, run in tools.items():
+            results, elapsed = run()
+            scores.setdefault(name, score(cases, results))
+            rounds[name].append(len(cases) / elapsed if elapsed else 0.0)
+    speeds = {name: statistics.median(figures) for name, figures in rounds.items()}
     print(f"{len(cases)} article pages from {CORPUS}")
     if __doc__:
         print(__doc__[__doc__.index("Each page gets"):].strip(), end="\n\n")
     print_table(scores, speeds)
+    print_rounds(rounds)
     if not args.inprocess:
         print_workers_line(cases)
     return 0
+
+
+def print_rounds(rounds: dict[str, list[float]]) -> None:
+    """Every round's pages/second, and feedd's speed over trafilatura's round by round (the two
+    timed minutes apart, not hours)."""
+    print(f"\npages/second by round ({len(next(iter(rounds.values())))} rounds, the table gives the median):")
+    for name, figures in rounds.items():
+        print(f"  {name:12}" + "".join(f"{figure:9.1f}" for figure in figures))
+    if "trafilatura" in rounds:
+        ratios = [mine / theirs for mine, theirs in zip(rounds["feedd"], rounds["trafilatura"], strict=True) if theirs]
+        print("  feedd ÷ trafilatura: " + " ".join(f"{ratio:.2f}" for ratio in ratios)
+              + f" (median {statistics.median(ratios):.2f})")
 
 
 def print_workers_line(cases: list[Case]) -> None:
