@@ -111,7 +111,8 @@ def parse_fragment(markup: str) -> etree._Element | None:
 
 def _parse(raw: str, utf8: bytes | None = None) -> etree._Element:
     text = raw.lstrip("\ufeff")
-    if not text.strip():
+    # isspace, not strip: strip copies the whole page whenever it ends with a newline.
+    if not text or text.isspace():
         return etree.fromstring("<html><body></body></html>", etree.HTMLParser())
     # libxml2 reads UTF-8 bytes about twice as fast as a Python str; the page's own bytes need no
     # encoding, unless they hold the byte-order mark the text has just lost.
@@ -123,7 +124,7 @@ def _parse(raw: str, utf8: bytes | None = None) -> etree._Element:
     data = _without_noscript(data)
     # No page is queried by id, so libxml2 need not index the ids.
     parser = etree.HTMLParser(remove_pis=True, encoding="utf-8", collect_ids=False, remove_comments=True)
-    root = etree.fromstring(data, parser) if data.strip() else None
+    root = etree.fromstring(data, parser) if data and not data.isspace() else None
     if root is None:
         root = etree.fromstring("<html><body></body></html>", parser)
     return root

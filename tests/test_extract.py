@@ -7,6 +7,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from feedd.decode import decode_html
 from feedd.errors import ExtractError
@@ -245,3 +247,17 @@ def test_extract_turns_a_bug_it_trips_into_that_pages_extract_error(monkeypatch:
     monkeypatch.setattr(feedd.extract, "_render", refuse)
     with pytest.raises(ExtractError, match=r"^https://www\.example\.cn/.*extraction failed unexpectedly \(ValueError"):
         _portal()
+
+
+@given(st.lists(st.tuples(st.text("ab中", min_size=1, max_size=9), st.sampled_from([" ", "\n", "\t", "\u3000"]),
+                          st.integers(1, 40)), min_size=40, max_size=400)
+       .map(lambda parts: "".join(word + gap * width for word, gap, width in parts)))
+def test_summary_of_a_long_body_is_the_summary_of_the_whole_body(body: str) -> None:
+    # The summary flattens only the body's opening (speed); it must equal flattening all of it.
+    from feedd.extract import SUMMARY_CHARS, _summary
+
+    flat = " ".join(body.split())
+    cut = flat[:SUMMARY_CHARS]
+    space = cut.rfind(" ")
+    expected = flat if len(flat) <= SUMMARY_CHARS else (cut[:space] if space > SUMMARY_CHARS * 0.7 else cut) + "…"
+    assert _summary(body) == expected
