@@ -240,6 +240,9 @@ def _text_dump_segments(root: etree._Element) -> tuple[Segment, ...]:
 
 
 _HEADING_TAGS = frozenset({"h1", "h2", "h3"})
+# Visible characters a heading candidate may hold: a headline's 200 (extract_title._MAX_TITLE) and
+# a wiki's '[编辑源代码]' edit mark, which the title step cuts off, with room to spare.
+HEADING_MAX_CHARS = 220
 
 
 class PageWalk:
@@ -257,32 +260,15 @@ class PageWalk:
         return self._visit(root, False)
 
     def _visit(self, node: etree._Element, in_link: bool) -> Measure:
-        # Every element of a page passes through here (about 800 per page): segments and the heading
-        # test are written out in place, as method calls would cost a fifth of the walk.
+        # Every element of a page passes through here (about 800 per page): segments are written
+        # out in place, as method calls would cost a fifth of the walk.
         here = Measure()
         tag = node.tag
         if tag.__class__ is not str or tag in INVISIBLE_TAGS:
             self.measures[node] = here
             return here
-        if tag in _HEADING_TAGS:
-            self.headings.append(node)
-        else:
-            # Half the elements carry a class or an id; their values repeat, so each is judged once.
-            names = node.get("class")
-            ident = node.get("id")
-            if names is not None or ident is not None:
-                judged = self._heading_marks
-                marked: bool | None = False
-                if names is not None:
-                    marked = judged.get(names)
-                    if marked is None:
-                        marked = self._judge_heading_mark(names)
-                if not marked and ident is not None:
-                    marked = judged.get(ident)
-                    if marked is None:
-                        marked = self._judge_heading_mark(ident)
-                if marked:
-                    self.headings.append(node)
+        headings = self.headings
+        first_heading = len(headings)
         link = in_link or tag == "a"
         segments = self.segments
         size = links = marks = 0
@@ -306,12 +292,28 @@ class PageWalk:
         here.text = size
         here.links = size if link else links
         here.marks = marks
+        # Only an element whose text could be a headline is tested (most are empty or far longer),
+        # and it takes the place it has in page order, before the headings found inside it.
+        if 2 <= size <= HEADING_MAX_CHARS and (tag in _HEADING_TAGS or self._marked_as_heading(node)):
+            headings.insert(first_heading, node)
         # Entered after the children, so a dict holding the last references releases them children
         # first. lxml frees a proxy whose parent's proxy is already gone by searching the subtree it
         # hangs in; a block the cleaner cut loose from the page, released parent first, made that
         # search quadratic (0.17 s to release one Wikipedia page's tree).
         self.measures[node] = here
         return here
+
+    def _marked_as_heading(self, node: etree._Element) -> bool:
+        """A class or id naming a title; the values repeat, so each is judged once per page."""
+        judged = self._heading_marks
+        for marks in (node.get("class"), node.get("id")):
+            if marks is not None:
+                marked = judged.get(marks)
+                if marked is None:
+                    marked = self._judge_heading_mark(marks)
+                if marked:
+                    return True
+        return False
 
     def _judge_heading_mark(self, marks: str) -> bool:
         """Whether a class or id value names a title; remembered for the rest of the page."""

@@ -215,3 +215,14 @@ def test_extract_title_keeps_a_long_one_piece_title_over_a_bold_line_and_a_trans
     page = (f"<html><head><title>{LONG_TITLE}</title></head><body>{widget}<div>{NAV}</div>"
             f"<p class='small-title'>［共通の特長］</p><div class='text'>{BODY}</div></body></html>")
     assert _extract(page) == LONG_TITLE
+
+
+def test_the_walk_offers_every_heading_the_title_step_could_take() -> None:
+    # The walk tests only elements of 2..HEADING_MAX_CHARS visible characters for heading marks; a
+    # longer title limit, or a longer edit mark cut off, would need it raised too.
+    from feedd.extract_page import HEADING_MAX_CHARS
+    from feedd.extract_title import _EDIT_MARK, _MAX_TITLE
+
+    longest_mark = max(len(mark) for mark in ("[编辑源代码]", "[edit]", "[编辑]"))
+    assert _EDIT_MARK.search(" [编辑源代码]") is not None
+    assert _MAX_TITLE + longest_mark < HEADING_MAX_CHARS
