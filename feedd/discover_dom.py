@@ -11,6 +11,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 from lxml import etree, html
 
 from feedd.errors import DiscoverError
+from feedd.extract_page import drop_keeping_tail
 from feedd.sanitize import strip_xml_invalid
 
 # Elements whose text never belongs to a visible list.
@@ -66,9 +67,7 @@ def drop_invisible(root: etree._Element) -> None:
         if not isinstance(element.tag, str) or _is_hidden(element):
             doomed.append(element)
     for element in doomed:
-        parent = element.getparent()
-        if parent is not None:
-            _remove_keeping_tail(element, parent)
+        drop_keeping_tail(element)
 
 
 def trim_excess_links(root: etree._Element, limit: int) -> int:
@@ -88,18 +87,6 @@ def _is_hidden(element: etree._Element) -> bool:
     if element.get("hidden") is not None or _HIDDEN_STYLE.search(element.get("style") or ""):
         return True
     return bool(_HIDDEN_CLASSES.intersection((element.get("class") or "").lower().split()))
-
-
-def _remove_keeping_tail(element: etree._Element, parent: etree._Element) -> None:
-    tail = element.tail
-    if tail:
-        previous = element.getprevious()
-        if previous is not None:
-            # A reference such as '&#1;' puts what XML cannot carry into the tree; lxml refuses it back.
-            previous.tail = strip_xml_invalid((previous.tail or "") + tail)
-        else:
-            parent.text = strip_xml_invalid((parent.text or "") + tail)
-    parent.remove(element)
 
 
 def absolute_link(href: str | None, base: str) -> str | None:
