@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -375,6 +376,14 @@ def test_sighup_with_valid_config_polls_new_sections_and_drops_removed_ones(shor
     assert poller.count("xinhua/politics") >= 3
 
 
+
+def _stop_after_first_poll(poller: RecordingPoller, key: str) -> None:
+    """A driver: SIGTERM once the section's first poll has ended."""
+    wait_until(lambda: poller.count(key) == 1 and poller.calls[0].ended > 0)
+    time.sleep(0.1)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def test_due_times_survive_a_restart(short_dir: Path) -> None:
     config_path = write_config(short_dir / "feedd.yaml", [("xinhua", "politics", "http://a.test/p/")])
     store = Store.open(short_dir / "state.db")
@@ -382,12 +391,7 @@ def test_due_times_survive_a_restart(short_dir: Path) -> None:
         first = RecordingPoller(threading.Event())
         deps = make_deps(lambda: load_config(config_path), first, store)
 
-        def stop_after_first_poll() -> None:
-            wait_until(lambda: first.count("xinhua/politics") == 1 and first.calls[0].ended > 0)
-            time.sleep(0.1)
-            os.kill(os.getpid(), signal.SIGTERM)
-
-        run_with_driver(deps, stop_after_first_poll)
+        run_with_driver(deps, partial(_stop_after_first_poll, first, "xinhua/politics"))
         stored = store.next_due("xinhua/politics")
         assert stored is not None
         assert timedelta(minutes=59) < stored - utc_now() <= timedelta(hours=1)
@@ -417,12 +421,7 @@ def test_backoff_of_a_failing_section_survives_a_restart(short_dir: Path) -> Non
         poller = RecordingPoller(threading.Event(), fail_for=frozenset({"xinhua/politics"}))
         deps = make_deps(lambda: load_config(config_path), poller, store)
 
-        def stop_after_first_poll() -> None:
-            wait_until(lambda: poller.count("xinhua/politics") == 1 and poller.calls[0].ended > 0)
-            time.sleep(0.1)
-            os.kill(os.getpid(), signal.SIGTERM)
-
-        run_with_driver(deps, stop_after_first_poll)
+        run_with_driver(deps, partial(_stop_after_first_poll, poller, "xinhua/politics"))
         stored = store.next_due("xinhua/politics")
     finally:
         store.close()
