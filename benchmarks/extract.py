@@ -493,7 +493,8 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(max(1, args.rounds)):
         for name, run in tools.items():
             results, elapsed = run()
-            scores.setdefault(name, score(cases, results))
+            if name not in scores:  # the results are the same every round; scored once
+                scores[name] = score(cases, results)
             rounds[name].append(len(cases) / elapsed if elapsed else 0.0)
     speeds = {name: statistics.median(figures) for name, figures in rounds.items()}
     print(f"{len(cases)} article pages from {CORPUS}")
