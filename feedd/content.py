@@ -13,7 +13,7 @@ from itertools import islice
 
 from lxml import etree
 
-from feedd.extract_page import Measure, PageWalk, text_of
+from feedd.extract_page import NOTHING, Measure, PageWalk, text_of
 
 BLOCK_TAGS = frozenset({"p", "div", "section", "article", "main", "td", "th", "li", "ul", "ol", "table",
                          "tbody", "tr", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "figure",
@@ -93,7 +93,7 @@ def find_content_node(root: etree._Element, measures: dict[etree._Element, Measu
     best: etree._Element | None = None
     best_score = 0.0
     for node, points in candidates.items():
-        sizes = measures.get(node, Measure())
+        sizes = measures.get(node, NOTHING)
         density = sizes.links / sizes.text if sizes.text else 1.0
         plain = points * (1 - density)
         if plain * _MAX_WEIGHT <= best_score:
@@ -180,7 +180,7 @@ def _widen(chain: list[etree._Element], prose: dict[etree._Element, list[tuple[i
     its length; prose after it could be an author's bio or a teaser, and must outweigh it."""
     node = chain[0]
     for ancestor in chain[1:]:
-        sizes = measures.get(ancestor, Measure())
+        sizes = measures.get(ancestor, NOTHING)
         items = prose.get(ancestor, [])
         held = sum(length for _, length in items)
         if sizes.links > sizes.text * 0.2 or held < sizes.text * 0.6:
@@ -224,7 +224,7 @@ def _paragraph_length(node: etree._Element, measures: dict[etree._Element, Measu
     own = len((node.text or "").strip())
     for child in node:
         if isinstance(child.tag, str) and child.tag not in BLOCK_TAGS and child.tag != "a":
-            own += measures.get(child, Measure()).text
+            own += measures.get(child, NOTHING).text
         own += len((child.tail or "").strip())
     return own
 

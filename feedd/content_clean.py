@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from feedd.content import BLOCK_TAGS, marks_of, marks_say
-from feedd.extract_page import INVISIBLE_TAGS, Measure, collect_visible_text, drop_keeping_tail, text_of
+from feedd.extract_page import INVISIBLE_TAGS, NOTHING, Measure, collect_visible_text, drop_keeping_tail, text_of
 from feedd.sanitize import strip_xml_invalid
 
 _SLIDE_TAGS = frozenset({"div", "section", "li", "figure", "article"})
@@ -56,7 +56,7 @@ _PLACEHOLDER_SRC = re.compile(r"^data:|blank|spacer|loading|lazy|placeholder|gre
 def clean_content(node: etree._Element, measures: dict[etree._Element, Measure], title: str) -> None:
     """Drop what is not the story from inside the chosen block: scripts, share bars, link lists,
     editor lines, the repeated headline."""
-    total = max(measures.get(node, Measure()).text, 1)
+    total = max(measures.get(node, NOTHING).text, 1)
     known: dict[str, tuple[bool, bool]] = {}
     story = _Story(measures, total, title, known, _layout_rows(node, measures, total * 0.5, known))
     doomed: list[etree._Element] = []
@@ -91,7 +91,7 @@ def _not_story(element: etree._Element, story: _Story) -> bool:
     tag = element.tag
     if not isinstance(tag, str) or tag in INVISIBLE_TAGS or tag in _DROPPED_TAGS:
         return True
-    if _hidden(element) and story.measures.get(element, Measure()).text < story.total * _HIDDEN_STORY_SHARE:
+    if _hidden(element) and story.measures.get(element, NOTHING).text < story.total * _HIDDEN_STORY_SHARE:
         return True
     if element in story.layout:
         return False
@@ -138,7 +138,7 @@ def _layout_rows(node: etree._Element, measures: dict[etree._Element, Measure], 
             rows.setdefault(marks_of(child), []).append(child)
     kept: set[etree._Element] = set()
     for group in rows.values():
-        if len(group) >= 2 and sum(measures.get(row, Measure()).text for row in group) >= minor:
+        if len(group) >= 2 and sum(measures.get(row, NOTHING).text for row in group) >= minor:
             kept.update(group)
     return kept
 
