@@ -10,13 +10,14 @@ and the <title> stripped of the parts that name the site.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from feedd.extract_page import PageFacts, json_ld_values, meta_value, normalise_space, text_of
+from feedd.extract_page import PageFacts, json_ld_values, marked_headings, meta_value, normalise_space, text_of
 from feedd.title_site import (
     KEY_PUNCTUATION,
     SEPARATORS,
@@ -56,7 +57,7 @@ def choose_title(facts: PageFacts) -> TitleChoice:
     """og:title / headings / <title>: the visible heading that matches the <title> wins."""
     declared = _declared_titles(facts)
     reference = [facts.title_tag, *declared]
-    headings = _headings(facts) if not facts.is_text_dump else []
+    headings = _headings(facts)
     exact = _declared_heading(headings, declared)
     if exact is not None:
         return exact
@@ -93,7 +94,7 @@ def _full_sentence(title_tag: str) -> bool:
     return len(key) >= least and not _SEPARATOR_CHARS.search(title_tag)
 
 
-def _declared_heading(headings: list[tuple[str, etree._Element]], declared: list[str]) -> TitleChoice | None:
+def _declared_heading(headings: Iterable[tuple[str, etree._Element]], declared: list[str]) -> TitleChoice | None:
     """A heading, or one element of a heading, that is exactly a declared title (og:title, JSON-LD
     headline): a kicker or subtitle printed in the same heading ('Open Progress' + 'Why…') is cut."""
     keys = {match_key(text) for text in declared} - {""}
@@ -108,7 +109,7 @@ def _declared_heading(headings: list[tuple[str, etree._Element]], declared: list
     return _headline_after_kicker(headings, keys)
 
 
-def _headline_after_kicker(headings: list[tuple[str, etree._Element]], keys: set[str]) -> TitleChoice | None:
+def _headline_after_kicker(headings: Iterable[tuple[str, etree._Element]], keys: set[str]) -> TitleChoice | None:
     """An <h1> printing an overline and the headline ('Eskalation im Nahen Osten' + '«…»') while the
     metadata puts another kicker before the same headline ('Iranischer Angriff auf Israel: «…»')."""
     for text, element in headings:
@@ -136,7 +137,7 @@ def _parts(element: etree._Element) -> list[str]:
     return [part for part in parts if part]
 
 
-def _after_site_name(text: str, element: etree._Element, headings: list[tuple[str, etree._Element]],
+def _after_site_name(text: str, element: etree._Element, headings: Iterable[tuple[str, etree._Element]],
                      facts: PageFacts) -> TitleChoice:
     """A blog's <h1> is its name and its <title> reads 'Name » Post': a longer heading that is a
     later part of the <title> is the post's headline, unless it links to the home page (the
@@ -161,7 +162,7 @@ def _links_home(element: etree._Element, url: str) -> bool:
     return not target.query and _INDEX_PAGE.search(target.path) is not None
 
 
-def _heading_equal_to_part(headings: list[tuple[str, etree._Element]], parts: list[str],
+def _heading_equal_to_part(headings: Iterable[tuple[str, etree._Element]], parts: list[str],
                            site_names: set[str]) -> tuple[str, etree._Element] | None:
     """The first heading (h1 first) that is exactly one of these <title> parts: the page title a
     wiki prints in a block of its own beats a section heading that merely starts the same way."""
@@ -178,7 +179,7 @@ def _names_a_page(part: str, site_names: set[str]) -> bool:
     return long_enough and not is_site_part(part, site_names)
 
 
-def _heading_for_later_part(headings: list[tuple[str, etree._Element]], reference: list[str],
+def _heading_for_later_part(headings: Iterable[tuple[str, etree._Element]], reference: list[str],
                             site_names: set[str]) -> TitleChoice | None:
     """A heading that is a long later part of a title, the last part first: 'Site - Section »
     Headline' puts the headline last, while the page's first <h1>s are a portal's side boxes."""
@@ -215,7 +216,7 @@ def _shown_verbatim(facts: PageFacts) -> TitleChoice | None:
     return None
 
 
-def _lone_headline(headings: list[tuple[str, etree._Element]], site_names: set[str]) -> TitleChoice | None:
+def _lone_headline(headings: Iterable[tuple[str, etree._Element]], site_names: set[str]) -> TitleChoice | None:
     """The first <h1> that reads like a headline (long enough, not the site's name or a logo)."""
     for text, element in headings:
         if element.tag != "h1":
@@ -238,9 +239,36 @@ def _declared_titles(facts: PageFacts) -> list[str]:
     return [text for text in found if 0 < len(text) <= _MAX_TITLE * 2]
 
 
-def _headings(facts: PageFacts) -> list[tuple[str, etree._Element]]:
+def _headings(facts: PageFacts) -> Iterable[tuple[str, etree._Element]]:
+    return () if facts.is_text_dump else _Headings(facts)
+
+
+class _Headings:
+    """The page's headings that read like a headline: <h1>, then <h2>, <h3>, then blocks a class or
+    id names a title, each group in page order. Every step reads them in order and stops at its
+    first match, so the class-named blocks are looked for only when a step reads past the others."""
+
+    def __init__(self, facts: PageFacts) -> None:
+        self._facts = facts
+        rank = {"h1": 0, "h2": 1, "h3": 2}
+        self._found = _readable(sorted(facts.headings, key=lambda element: rank[str(element.tag)]))
+        self._complete = False
+
+    def __iter__(self) -> Iterator[tuple[str, etree._Element]]:
+        index = 0
+        while index < len(self._found) or not self._complete:
+            if index == len(self._found):
+                self._complete = True
+                self._found.extend(_readable(marked_headings(self._facts)))
+                continue
+            yield self._found[index]
+            index += 1
+
+
+def _readable(elements: Iterable[etree._Element]) -> list[tuple[str, etree._Element]]:
+    """Each heading's text, leaving out what no reader sees and what cannot be a headline."""
     found: list[tuple[str, etree._Element]] = []
-    for element in facts.headings:
+    for element in elements:
         if element.tag in ("html", "body", "head", "title", "meta") or _screen_reader_only(element):
             continue
         if element.tag == "h1" and _in_translation_widget(element):
@@ -250,9 +278,6 @@ def _headings(facts: PageFacts) -> list[tuple[str, etree._Element]]:
             text = _EDIT_MARK.sub("", text)
         if 2 <= len(text) <= _MAX_TITLE:
             found.append((text, element))
-    # h1 before h2 before class-named blocks, each in document order.
-    rank = {"h1": 0, "h2": 1, "h3": 2}
-    found.sort(key=lambda item: rank.get(str(item[1].tag), 3))
     return found
 
 
@@ -300,7 +325,7 @@ def _adds_subtitle(heading: str, opening: int) -> bool:
     return False
 
 
-def _find_heading(headings: list[tuple[str, etree._Element]], title: str) -> etree._Element | None:
+def _find_heading(headings: Iterable[tuple[str, etree._Element]], title: str) -> etree._Element | None:
     key = match_key(title)
     for text, element in headings:
         if match_key(text) == key:
@@ -308,9 +333,10 @@ def _find_heading(headings: list[tuple[str, etree._Element]], title: str) -> etr
     return None
 
 
-def _fallback(facts: PageFacts, headings: list[tuple[str, etree._Element]]) -> TitleChoice:
-    if headings:
-        return TitleChoice(headings[0][0], headings[0][1], weak=True)
+def _fallback(facts: PageFacts, headings: Iterable[tuple[str, etree._Element]]) -> TitleChoice:
+    first = next(iter(headings), None)
+    if first is not None:
+        return TitleChoice(first[0], first[1], weak=True)
     for segment in facts.segments[:5]:
         if 2 <= len(segment.text) <= _MAX_TITLE:
             return TitleChoice(segment.text, None, weak=True)

@@ -226,3 +226,25 @@ def test_the_walk_offers_every_heading_the_title_step_could_take() -> None:
     longest_mark = max(len(mark) for mark in ("[编辑源代码]", "[edit]", "[编辑]"))
     assert _EDIT_MARK.search(" [编辑源代码]") is not None
     assert _MAX_TITLE + longest_mark < HEADING_MAX_CHARS
+
+
+def test_class_named_headings_come_after_every_h1_to_h3_and_are_found_when_no_heading_tag_matches() -> None:
+    from feedd.extract_page import marked_headings, parse_page
+    from feedd.extract_title import choose_title
+
+    page = ("<html><head><title>Site</title><meta property='og:title' content='Storm closes the harbour'>"
+            "</head><body><svg><text class='title'>Logo title</text></svg>"
+            "<div class='Promo-HEADLINE'>Subscribe today</div><h2>Latest news</h2>"
+            "<span id='Article_Heading'>Storm closes the harbour</span><h1>Weather desk</h1>"
+            f"<div class='text'>{BODY}</div></body></html>")
+    facts = parse_page(page, "https://www.example.cn/a/1.html")
+    # page order, any case, never an <h1>-<h3>, never what no reader sees
+    assert [node.text for node in marked_headings(facts)] == ["Subscribe today", "Storm closes the harbour"]
+    assert [node.tag for node in facts.headings] == ["h2", "h1"]
+    # no heading tag shows the declared title, so the step reads on to the class-named blocks
+    choice = choose_title(facts)
+    assert (choice.text, choice.element is not None and choice.element.tag) == ("Storm closes the harbour", "span")
+    # a class-named block showing the declared title still loses to an <h1> showing it
+    shown = parse_page(page.replace("<h1>Weather desk</h1>", "<h1>Storm closes the harbour!</h1>"), facts.url)
+    choice = choose_title(shown)
+    assert (choice.text, choice.element is not None and choice.element.tag) == ("Storm closes the harbour!", "h1")
