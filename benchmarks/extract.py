@@ -498,6 +498,7 @@ def main(argv: list[str] | None = None) -> int:
             rounds[name].append(len(cases) / elapsed if elapsed else 0.0)
     speeds = {name: statistics.median(figures) for name, figures in rounds.items()}
     print(f"{len(cases)} article pages from {CORPUS}")
+    print(feedd_build())
     if __doc__:
         print(__doc__[__doc__.index("Each page gets"):].strip(), end="\n\n")
     print_table(scores, speeds)
@@ -505,6 +506,15 @@ def main(argv: list[str] | None = None) -> int:
     if not args.inprocess:
         print_workers_line(cases)
     return 0
+
+
+def feedd_build() -> str:
+    """Whether feedd runs its extraction stages compiled (`make` builds them with mypyc) or as plain Python."""
+    built = sorted(library.name.split(".")[0] for library in (REPO / "feedd").glob("*.so")
+                   if not library.name.startswith("native__"))
+    if built:
+        return f"feedd: {len(built)} extraction modules compiled with mypyc ({', '.join(built)})"
+    return "feedd: plain Python (no compiled modules; `make` compiles them with mypyc)"
 
 
 def print_rounds(rounds: dict[str, list[float]]) -> None:
