@@ -4,7 +4,7 @@ STAMP := $(VENV)/.installed
 CONFIG ?= config/feedd.yaml
 # The extraction stages, compiled to C extensions with mypyc (shipped with mypy) beside their
 # sources; Python imports the compiled module first. FEEDD_PURE_PYTHON=1 skips it.
-COMPILED := $(addprefix feedd/,$(addsuffix .py,decode extract_page extract_time extract_title title_site \
+COMPILED := $(addprefix feedd/,$(addsuffix .py,decode extract extract_page extract_time extract_title title_site \
 	dateline dates byline byline_text authors author_marks content content_clean content_embedded))
 # One stamp per way of running, so switching ways rebuilds.
 COMPILED_STAMP := build/.$(if $(FEEDD_PURE_PYTHON),pure,compiled)
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 
 # Rebuilt whenever a source changes, so no stale compiled module outlives its .py (a test checks).
 # The libraries are touched: setuptools copies one whose C code is unchanged with its old time.
-build/.compiled: $(STAMP) $(COMPILED) tools/compile.py
+build/.compiled: $(STAMP) $(COMPILED) tools/compile.py Makefile
 	@mkdir -p build && rm -f build/.pure
 	@if $(PY) tools/compile.py $(COMPILED) > build/mypyc.log 2>&1; then \
 		touch feedd/*.so; echo "feedd: extraction modules compiled with mypyc"; \
