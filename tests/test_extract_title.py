@@ -218,7 +218,7 @@ def test_extract_title_keeps_a_long_one_piece_title_over_a_bold_line_and_a_trans
 
 
 def test_the_walk_offers_every_heading_the_title_step_could_take() -> None:
-    # The walk tests only elements of 2..HEADING_MAX_CHARS visible characters for heading marks; a
+    # marked_headings and the walk offer only elements of 2..HEADING_MAX_CHARS visible characters; a
     # longer title limit, or a longer edit mark cut off, would need it raised too.
     from feedd.extract_page import HEADING_MAX_CHARS
     from feedd.extract_title import _EDIT_MARK, _MAX_TITLE
