@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
@@ -303,8 +303,8 @@ def _flat(text: str | None) -> str:
 
 class Tally:
     def __init__(self) -> None:
-        self.hits: dict[str, float] = Counter()
-        self.counts: dict[str, int] = Counter()
+        self.hits: dict[str, float] = defaultdict(float)
+        self.counts: Counter[str] = Counter()
 
     def add(self, name: str, value: float) -> None:
         self.hits[name] += value
@@ -439,7 +439,7 @@ def _htmldate(text: str, url: str) -> dict[str, Any]:
 
 
 def _gne(text: str, url: str) -> dict[str, Any]:
-    from gne import GeneralNewsExtractor
+    from gne import GeneralNewsExtractor  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
     data = GeneralNewsExtractor().extract(text)
     return {"title": data.get("title"), "published": data.get("publish_time"), "author": data.get("author"),
@@ -532,7 +532,11 @@ def print_rounds(rounds: dict[str, list[float]]) -> None:
 def print_workers_line(cases: list[Case]) -> None:
     """feedd's own figure with a worker process per CPU, for information only: the table above runs every
     tool in a single process, and this one does not compare with it."""
-    cpus = (os.process_cpu_count() if sys.version_info >= (3, 13) else os.cpu_count()) or 1
+    # The count `--jobs 0` takes (feedd.cli_pages): the CPUs this process may run on, from 3.13 on.
+    if sys.version_info >= (3, 13):
+        cpus = os.process_cpu_count() or 1
+    else:
+        cpus = os.cpu_count() or 1
     _results, elapsed = run_feedd_cli(cases, ("--jobs", "0"))
     speed = len(cases) / elapsed if elapsed else 0.0
     print(f"\ninformational, NOT comparable with the single-process figures above: feedd extract --jobs 0 "
