@@ -6,36 +6,39 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import Final
 
 from lxml import etree
 
 from feedd.byline_text import clean_value, without_desk
 from feedd.extract_page import PageFacts, Segment, normalise_space, text_of
 
-_AUTHOR_MARK = re.compile(r"author(?!ity)|byline|writer|zuozhe|autor|auteur|reporter|writeby", re.IGNORECASE)
-_AUTHOR_PROP = re.compile(r"\b(?:author|creator)\b", re.IGNORECASE)
+_AUTHOR_MARK: Final = re.compile(r"author(?!ity)|byline|writer|zuozhe|autor|auteur|reporter|writeby", re.IGNORECASE)
+_AUTHOR_PROP: Final = re.compile(r"\b(?:author|creator)\b", re.IGNORECASE)
 # 'with-sidebar' and 'content-sidebar' describe a layout, not a sidebar.
-_AWAY_FROM_BYLINE = re.compile(r"comment|related|recommend|(?<!with-)(?<!has-)(?<!content-)sidebar|widget|popular|"
-                               r"more-?from|reply|recirculation|footer|teaser", re.IGNORECASE)
+_AWAY_FROM_BYLINE: Final = re.compile(
+    r"comment|related|recommend|(?<!with-)(?<!has-)(?<!content-)sidebar|widget|popular|"
+    r"more-?from|reply|recirculation|footer|teaser", re.IGNORECASE)
 # 'by' anywhere ('Posted on … by X'); the others only lead, as 'von' sits inside names too.
-_BY_WORD = re.compile(r"\bby\s+|^\s*(?:von|par|por|door)\s+", re.IGNORECASE)
-_AUTHOR_WORD = re.compile(r"^\s*(?:about the author\s*[-–:]?\s*)?"
-                          r"(?:(?:auteur|autor|autorin|author|by|por|par|von)(?:\b|(?=[A-Z]))|作者|记者|撰文)"
-                          r"\s*[:：]?\s*", re.IGNORECASE)
-_BYLINE_TAIL = re.compile(r"\s*[|·•]\s*|,?\s+\d|\s@|\s+(?:on|am|le|el|il|den)\s+\d"
-                          r"|\s+(?:updated|published|publicado|follow)\b|\s*[+＋]?\s*(?:关注|订阅)", re.IGNORECASE)
-BY_PREFIX = re.compile(r"^\s*(?:(?:posted|written|published|publicado|publié|veröffentlicht)\s+)?"
-                       r"(?:(?:by|von|par|por|text)\b|作者|记者|記者)\s*[:：]?\s*", re.IGNORECASE)
-_YEAR = re.compile(r"\d{4}")
+_BY_WORD: Final = re.compile(r"\bby\s+|^\s*(?:von|par|por|door)\s+", re.IGNORECASE)
+_AUTHOR_WORD: Final = re.compile(r"^\s*(?:about the author\s*[-–:]?\s*)?"
+                                 r"(?:(?:auteur|autor|autorin|author|by|por|par|von)(?:\b|(?=[A-Z]))|作者|记者|撰文)"
+                                 r"\s*[:：]?\s*", re.IGNORECASE)
+_BYLINE_TAIL: Final = re.compile(
+    r"\s*[|·•]\s*|,?\s+\d|\s@|\s+(?:on|am|le|el|il|den)\s+\d"
+    r"|\s+(?:updated|published|publicado|follow)\b|\s*[+＋]?\s*(?:关注|订阅)", re.IGNORECASE)
+BY_PREFIX: Final = re.compile(r"^\s*(?:(?:posted|written|published|publicado|publié|veröffentlicht)\s+)?"
+                              r"(?:(?:by|von|par|por|text)\b|作者|记者|記者)\s*[:：]?\s*", re.IGNORECASE)
+_YEAR: Final = re.compile(r"\d{4}")
 # A breadcrumb trail ('当前位置 : 上海新闻网 > 新闻资讯 > …') in a box a theme happens to call 'news-author'.
-_BREADCRUMB = re.compile(r"当前位置|您的位置|你的位置|所在位置|您现在的位置|\S\s*[>»›]\s*\S.*\s[>»›]\s")
+_BREADCRUMB: Final = re.compile(r"当前位置|您的位置|你的位置|所在位置|您现在的位置|\S\s*[>»›]\s*\S.*\s[>»›]\s")
 # How far above a text run the byline mark may sit, and how big a byline box may be.
-_MARK_LEVELS = 5
-_CLASS_LEVELS = 3
+_MARK_LEVELS: Final = 5
+_CLASS_LEVELS: Final = 3
 _UNMARKED, _NAMED, _SEMANTIC = 0, 1, 2
-_BYLINE_CHARS = 120
-_COAUTHOR_BOX_CHARS = 400
-_MAX_WRITERS = 6
+_BYLINE_CHARS: Final = 120
+_COAUTHOR_BOX_CHARS: Final = 400
+_MAX_WRITERS: Final = 6
 
 
 def marked_text(segments: Sequence[Segment], marker: re.Pattern[str]) -> str | None:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Final
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -26,59 +27,64 @@ from feedd.byline_text import (
 )
 from feedd.extract_page import PageFacts, Segment, json_ld_values, normalise_space
 
-_CJK_NAMES = r"(?P<value>[\u4e00-\u9fff·]{2,4}(?:(?:\s*[、,，]\s*|\s+)[\u4e00-\u9fff·]{2,4}){0,5})(?![\u4e00-\u9fff])"
+_CJK_NAMES: Final = (
+    r"(?P<value>[\u4e00-\u9fff·]{2,4}(?:(?:\s*[、,，]\s*|\s+)[\u4e00-\u9fff·]{2,4}){0,5})(?![\u4e00-\u9fff])")
 # people.com.cn pads two-character names to three columns: '本报记者 王乐文 方 敏'.
-_PADDED_NAME = re.compile(r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff])[ \u3000]([\u4e00-\u9fff])(?![\u4e00-\u9fff])")
-_CREDIT_LEAD = (r"(?:[^\s:：()（）【】]{0,10}?(?:记者|記者|通讯员|通訊員)\s*[:：/／]?"
-                r"|(?:文|编译|执笔人?|采写|作者)\s*[:：/／|]\s*(?:[^\s:：()（）【】]{0,12}?(?:记者|作者)\s*)?)\s*")
-_CREDIT_START = re.compile(r"^\s*[(（【\[]?\s*" + _CREDIT_LEAD + _CJK_NAMES)
-_CREDIT_BRACKETED = re.compile(r"[(（【\[]\s*" + _CREDIT_LEAD + _CJK_NAMES + r"\s*[)）】\]]")
+_PADDED_NAME: Final = re.compile(r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff])[ \u3000]([\u4e00-\u9fff])(?![\u4e00-\u9fff])")
+_CREDIT_LEAD: Final = (r"(?:[^\s:：()（）【】]{0,10}?(?:记者|記者|通讯员|通訊員)\s*[:：/／]?"
+                       r"|(?:文|编译|执笔人?|采写|作者)\s*[:：/／|]\s*(?:[^\s:：()（）【】]{0,12}?(?:记者|作者)\s*)?)\s*")
+_CREDIT_START: Final = re.compile(r"^\s*[(（【\[]?\s*" + _CREDIT_LEAD + _CJK_NAMES)
+_CREDIT_BRACKETED: Final = re.compile(r"[(（【\[]\s*" + _CREDIT_LEAD + _CJK_NAMES + r"\s*[)）】\]]")
 # Blogs sign a post at its foot: '由海姑娘张贴 @ 2005-03-15'.
-_SIGNED_OFF = re.compile(r"^\s*由\s*(?P<value>[^\s@]{2,12}?)\s*(?:张贴|發表|发表|发布|發佈)")
+_SIGNED_OFF: Final = re.compile(r"^\s*由\s*(?P<value>[^\s@]{2,12}?)\s*(?:张贴|發表|发表|发布|發佈)")
 # '观察者网专栏作者 王文': the name follows the last label.
-_INNER_LABEL = re.compile(r"(?:作者|记者|記者|通讯员)\s*")
+_INNER_LABEL: Final = re.compile(r"(?:作者|记者|記者|通讯员)\s*")
 # '作者' needs a separator ('作者手记' is a heading); '文' must not end a word ('正文：', '原文：');
 # 'By' and 'Von' lead a line ('Pulled By Her Hair' is a headline, 'Produced By …' a credit line).
 # The leading lookahead lets the regex engine skip to the labels' first characters.
-AUTHOR_LABEL = re.compile(
+AUTHOR_LABEL: Final = re.compile(
     r"(?=[作记記撰文BVA\s|·•])(?:(?<![制创工著])作\s*者\s*[:：|｜\s]|[记記]\s*者|撰\s*[文稿]|(?<![\u4e00-\u9fff])文\s*[/／|:：]"
     r"|(?:^|(?<=[|·•]))\s*(?:By|Von)\b|\bAutor(?:in)?\b|\bAuteur\s*:)\s*[:：]?\s*" + NAME_RUN, re.MULTILINE)
 # '作者：中国国际经济交流中心世界经济研究部部长、研究员徐占忱': a job title runs into the name.
-_JOB_TITLES = (r"(?:研究员|部长|主任|教授|院长|所长|主编|博士|讲师|主席|书记|经理|总监|分析师|经济学家|学者|专家|律师|"
-               r"医生|记者|作者)\s*")
-_TITLED_NAME = re.compile(_JOB_TITLES + r"(?P<value>[\u4e00-\u9fff·]{2,4})$")
+_JOB_TITLES: Final = (
+    r"(?:研究员|部长|主任|教授|院长|所长|主编|博士|讲师|主席|书记|经理|总监|分析师|经济学家|学者|专家|律师|"
+    r"医生|记者|作者)\s*")
+_TITLED_NAME: Final = re.compile(_JOB_TITLES + r"(?P<value>[\u4e00-\u9fff·]{2,4})$")
 # '（本文来源：经济日报 作者：…研究部部长、研究员徐占忱）': the same inside a closing citation.
-_TITLED_CREDIT = re.compile(r"作者\s*[:：][^()（）\n]{0,80}?" + _JOB_TITLES
-                            + r"(?P<value>[\u4e00-\u9fff·]{2,4})\s*[)）]")
+_TITLED_CREDIT: Final = re.compile(r"作者\s*[:：][^()（）\n]{0,80}?" + _JOB_TITLES
+                                   + r"(?P<value>[\u4e00-\u9fff·]{2,4})\s*[)）]")
 # Old portals print the writer in brackets after the time: '2004年7月16日08:19 [ 黄宇 ] 来源：'.
-_BRACKETED_BESIDE_TIME = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?\s*[\[【]\s*(?P<value>[\u4e00-\u9fff·]{2,4})\s*[\]】]")
+_BRACKETED_BESIDE_TIME: Final = re.compile(
+    r"\d{1,2}:\d{2}(?::\d{2})?\s*[\[【]\s*(?P<value>[\u4e00-\u9fff·]{2,4})\s*[\]】]")
 # A bare 'By' may lead a sentence ('By Tuesday, …'): it needs a full name after it.
-_POSTED_BY_LINE = re.compile(r"^\s*(?:(?i:(?:posted|written|published)\s+by)\s+(?P<handle>[A-ZÀ-Ý].*)"
-                             r"|(?i:by|von|par|por)\s+(?P<value>[A-ZÀ-Ý][^\s,]+\s+[A-ZÀ-Ý].*))")
-_BYLINE_END = re.compile(r"\s*(?:[|·•@]|,?\s+\d|\s+(?:on|am|le|el|il|den)\s+\d)")
-_POSTED_BY_CHARS = 60
+_POSTED_BY_LINE: Final = re.compile(r"^\s*(?:(?i:(?:posted|written|published)\s+by)\s+(?P<handle>[A-ZÀ-Ý].*)"
+                                    r"|(?i:by|von|par|por)\s+(?P<value>[A-ZÀ-Ý][^\s,]+\s+[A-ZÀ-Ý].*))")
+_BYLINE_END: Final = re.compile(r"\s*(?:[|·•@]|,?\s+\d|\s+(?:on|am|le|el|il|den)\s+\d)")
+_POSTED_BY_CHARS: Final = 60
 # A label alone in its element, the name in the next one: '<h5>Autor:</h5><div>Peter Maahn/SP-X</div>'.
-_NAME_START = re.compile(r"\s*" + NAME_RUN)
-_LONE_LABEL = re.compile(r"\s*(?:Autor(?:in|en)?|Authors?|Auteur|Verfasser(?:in)?|作\s*者|记者|記者|撰文)\s*[:：]\s*")
-_CREDIT_TAIL = re.compile(r"\s*(?:整合|整理|编译|报道|报导|報導|即時報導)$")
+_NAME_START: Final = re.compile(r"\s*" + NAME_RUN)
+_LONE_LABEL: Final = re.compile(
+    r"\s*(?:Autor(?:in|en)?|Authors?|Auteur|Verfasser(?:in)?|作\s*者|记者|記者|撰文)\s*[:：]\s*")
+_CREDIT_TAIL: Final = re.compile(r"\s*(?:整合|整理|编译|报道|报导|報導|即時報導)$")
 # A desk before the writer: '上報快訊／范姜佳鈺'.
-_DESK_SLASH = re.compile(r"^[\u4e00-\u9fff]{3,8}[/／](?P<value>[\u4e00-\u9fff·]{2,4})$")
+_DESK_SLASH: Final = re.compile(r"^[\u4e00-\u9fff]{3,8}[/／](?P<value>[\u4e00-\u9fff·]{2,4})$")
 # A standalone name line under an essay's headline is read only when it starts with a common surname.
-_SURNAMES = frozenset("王李张張刘劉陈陳杨楊黄黃赵趙吴吳周徐孙孫马馬朱胡郭何林高罗羅郑鄭梁谢謝宋唐许許韩韓冯馮邓鄧曹彭曾"
-                      "肖萧蕭田董袁潘于蒋蔣蔡余杜叶葉程苏蘇魏吕呂丁任沈姚卢盧姜崔钟鍾谭譚陆陸汪范金石廖贾賈夏韦韋付方白"
-                      "邹鄒孟熊秦邱江尹薛闫閻段雷侯龙龍史陶黎贺賀顾顧毛郝龚龔邵万萬钱錢严嚴覃武戴莫孔向汤湯")
-_AUTHOR_CLASS = re.compile(r"author|byline|writer|zuozhe", re.IGNORECASE)
-_AUTHOR_META = ("article:author", "author", "dc.creator", "sailthru.author", "parsely-author", "byl",
-                "og:article:author", "cxenseparse:author", "article:author_name", "article_author", "og:author",
-                "content_author", "articleauthor", "twitter:creator")
+_SURNAMES: Final = frozenset(
+    "王李张張刘劉陈陳杨楊黄黃赵趙吴吳周徐孙孫马馬朱胡郭何林高罗羅郑鄭梁谢謝宋唐许許韩韓冯馮邓鄧曹彭曾"
+    "肖萧蕭田董袁潘于蒋蔣蔡余杜叶葉程苏蘇魏吕呂丁任沈姚卢盧姜崔钟鍾谭譚陆陸汪范金石廖贾賈夏韦韋付方白"
+    "邹鄒孟熊秦邱江尹薛闫閻段雷侯龙龍史陶黎贺賀顾顧毛郝龚龔邵万萬钱錢严嚴覃武戴莫孔向汤湯")
+_AUTHOR_CLASS: Final = re.compile(r"author|byline|writer|zuozhe", re.IGNORECASE)
+_AUTHOR_META: Final = ("article:author", "author", "dc.creator", "sailthru.author", "parsely-author", "byl",
+                       "og:article:author", "cxenseparse:author", "article:author_name", "article_author", "og:author",
+                       "content_author", "articleauthor", "twitter:creator")
 # Organisations that are a crowd, not an outlet ('维基媒体项目贡献者').
-COLLECTIVE = re.compile(r"贡献者|貢獻者|网友|用户|contributors|community", re.IGNORECASE)
-_COMPANY = re.compile(r"\b(?:Inc|Ltd|LLC|GmbH|Corp|Co\.,? Ltd|S\.A|Condé Nast)\b\.?|有限公司", re.IGNORECASE)
-_SITE_SPLIT = re.compile(r"\s[-|–—_]\s|_")
-_LIST_MARK = re.compile(r"[,;、，]| and ")
-_KEY_NOISE = re.compile(r"[\W_]+|www|com$")
-_BODY_TAIL = 20
-_WORDS = re.compile(r"[\s,;/&、，]+")
+COLLECTIVE: Final = re.compile(r"贡献者|貢獻者|网友|用户|contributors|community", re.IGNORECASE)
+_COMPANY: Final = re.compile(r"\b(?:Inc|Ltd|LLC|GmbH|Corp|Co\.,? Ltd|S\.A|Condé Nast)\b\.?|有限公司", re.IGNORECASE)
+_SITE_SPLIT: Final = re.compile(r"\s[-|–—_]\s|_")
+_LIST_MARK: Final = re.compile(r"[,;、，]| and ")
+_KEY_NOISE: Final = re.compile(r"[\W_]+|www|com$")
+_BODY_TAIL: Final = 20
+_WORDS: Final = re.compile(r"[\s,;/&、，]+")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from lxml import etree
 
@@ -34,47 +35,50 @@ from feedd.extract_page import PageFacts, Segment, json_ld_values, meta_value, n
 __all__ = ["PLACEHOLDER_SOURCES", "Byline", "read_byline"]
 
 # A leading lookahead on a pattern's first characters lets the regex engine skip ahead quickly.
-SOURCE_LABELS = ("稿件来源", "本文来源", "文章来源", "新闻来源", "信息来源", "来源于", "来源", "來源", "稿源", "出处",
-                 "來自", "来自")
-SOURCE_LABEL = re.compile(
+SOURCE_LABELS: Final = (
+    "稿件来源", "本文来源", "文章来源", "新闻来源", "信息来源", "来源于", "来源", "來源", "稿源", "出处",
+    "來自", "来自")
+SOURCE_LABEL: Final = re.compile(
     r"(?=[稿本文新信来來出])(?P<label>" + "|".join(SOURCE_LABELS) + r")\s*[:：|｜]\s*[\[【(（]?\s*" + NAME_RUN)
 # '本文来源于<a>国家统计局</a>' carries no colon; the value must then be named like an outlet.
-_SOURCE_FROM = re.compile(r"(?=[本文稿来])(?:本文|文章|稿件)?来源于\s*" + NAME_RUN)
+_SOURCE_FROM: Final = re.compile(r"(?=[本文稿来])(?:本文|文章|稿件)?来源于\s*" + NAME_RUN)
 # The end of a reprinted essay cites where it first ran: '——《北京之春》1998年3月号', '(摘自《…学刊》…)'.
-_CITATION = re.compile(r"(?:^|\n)\s*[(（]?\s*(?:——|—|--|摘自|选自|转自|转载自|原载于?|刊于|载于|录自)\s*"
-                       r"《(?P<value>[^》\n]{2,30})》")
-EDITOR_LABELS = ("责任编辑", "責任編輯", "责编", "值班编辑", "编辑", "編輯", "选稿", "Editor")
+_CITATION: Final = re.compile(r"(?:^|\n)\s*[(（]?\s*(?:——|—|--|摘自|选自|转自|转载自|原载于?|刊于|载于|录自)\s*"
+                              r"《(?P<value>[^》\n]{2,30})》")
+EDITOR_LABELS: Final = ("责任编辑", "責任編輯", "责编", "值班编辑", "编辑", "編輯", "选稿", "Editor")
 # A value: a name, perhaps a western surname ('Demi Xia') or a staff code ('支全明 SF099'), or a list.
-_EDITOR_VALUE = (r"\s*[:：/／|｜]\s*(?P<value>[^\s:：|｜,，;；。()（）【】\[\]<>]{1,30}(?: [A-Z][a-z]{1,20}(?![\w]))?"
-                 r"(?:[ 、,，][A-Za-z]{1,3}\d{2,6}(?![\w]))?"
-                 r"(?:[、,，][^\s:：|｜,，;；。()（）【】\[\]<>]{2,12}(?:\s[A-Za-z]{1,3}\d{2,6})?)*)")
-EDITOR_LABEL = re.compile(r"(?=[责責值编編选E])(?:" + "|".join(EDITOR_LABELS) + r")" + _EDITOR_VALUE)
+_EDITOR_VALUE: Final = (
+    r"\s*[:：/／|｜]\s*(?P<value>[^\s:：|｜,，;；。()（）【】\[\]<>]{1,30}(?: [A-Z][a-z]{1,20}(?![\w]))?"
+    r"(?:[ 、,，][A-Za-z]{1,3}\d{2,6}(?![\w]))?"
+    r"(?:[、,，][^\s:：|｜,，;；。()（）【】\[\]<>]{2,12}(?:\s[A-Za-z]{1,3}\d{2,6})?)*)")
+EDITOR_LABEL: Final = re.compile(r"(?=[责責值编編选E])(?:" + "|".join(EDITOR_LABELS) + r")" + _EDITOR_VALUE)
 # '（松花江网编辑 孙桂芳）': a bracketed credit closing the body needs no colon.
-_EDITOR_BRACKETED = re.compile(r"[(（][^()（）\n]{0,12}?(?:责任编辑|责编|编辑)\s+"
-                               r"(?P<value>[\u4e00-\u9fff·]{2,4})\s*[)）]")
+_EDITOR_BRACKETED: Final = re.compile(r"[(（][^()（）\n]{0,12}?(?:责任编辑|责编|编辑)\s+"
+                                      r"(?P<value>[\u4e00-\u9fff·]{2,4})\s*[)）]")
 # '编辑：倪仕轩 责任编辑：杨格': the editor in charge is the one a feed names.
-_EDITOR_IN_CHARGE = re.compile(r"(?=[责責])(?:责任编辑|責任編輯|责编)" + _EDITOR_VALUE)
-_CREDIT_BEFORE = re.compile(r"(图片|图|照片|视频|素材|摄影|[(（])\s*$")
-_SOURCE_CLASS = re.compile(r"source|media[-_]?name|from|origin|laiyuan|ly\b", re.IGNORECASE)
-_WIRE_DATELINE = re.compile(r"^\s*[据據]?\s*(?P<value>[\u4e00-\u9fff]{2,6}?(?:社|网|網|台|报|報))"
-                            r"[\u4e00-\u9fff]{0,8}\d{0,2}月?\d{0,2}日?\s*[电電讯訊]")
-_DATELINE = re.compile(r"\d{4}[-/.年]\d{1,2}(?:[-/.月]\d{1,2}日?)?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
-                       r"|\d{1,2}:\d{2}(?::\d{2})?")
-_WORD = re.compile(r"\w")
-_PROFILE_LINK = re.compile(r"/(?:c/)?user/|/u/\d|/people/|/profile/|/author/|/home/\d|mp\.|/account/")
-_SEPARATORS = re.compile(r"[|｜·•/／]|来源|來源|原创[:：]?")
-_FOOTER_OVERLAP = 8
-_ACCOUNT_LINES = 12
-_LABEL_LINE_CHARS = 80
-_DOTTED_ACCOUNT = re.compile(r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*[·•]\s*"
-                             r"(?P<value>[\u4e00-\u9fff]{2,10})(?:\s|$)")
-_FURNITURE_WORD = re.compile(r"关注|分享|评论|举报|收藏|阅读|浏览|点赞|原创|首页|客户端|登录|注册|发布|来自")
+_EDITOR_IN_CHARGE: Final = re.compile(r"(?=[责責])(?:责任编辑|責任編輯|责编)" + _EDITOR_VALUE)
+_CREDIT_BEFORE: Final = re.compile(r"(图片|图|照片|视频|素材|摄影|[(（])\s*$")
+_SOURCE_CLASS: Final = re.compile(r"source|media[-_]?name|from|origin|laiyuan|ly\b", re.IGNORECASE)
+_WIRE_DATELINE: Final = re.compile(r"^\s*[据據]?\s*(?P<value>[\u4e00-\u9fff]{2,6}?(?:社|网|網|台|报|報))"
+                                   r"[\u4e00-\u9fff]{0,8}\d{0,2}月?\d{0,2}日?\s*[电電讯訊]")
+_DATELINE: Final = re.compile(r"\d{4}[-/.年]\d{1,2}(?:[-/.月]\d{1,2}日?)?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
+                              r"|\d{1,2}:\d{2}(?::\d{2})?")
+_WORD: Final = re.compile(r"\w")
+_PROFILE_LINK: Final = re.compile(r"/(?:c/)?user/|/u/\d|/people/|/profile/|/author/|/home/\d|mp\.|/account/")
+_SEPARATORS: Final = re.compile(r"[|｜·•/／]|来源|來源|原创[:：]?")
+_FOOTER_OVERLAP: Final = 8
+_ACCOUNT_LINES: Final = 12
+_LABEL_LINE_CHARS: Final = 80
+_DOTTED_ACCOUNT: Final = re.compile(r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?\s*[·•]\s*"
+                                    r"(?P<value>[\u4e00-\u9fff]{2,10})(?:\s|$)")
+_FURNITURE_WORD: Final = re.compile(r"关注|分享|评论|举报|收藏|阅读|浏览|点赞|原创|首页|客户端|登录|注册|发布|来自")
 # Where the post was sent from ('2024-05-13 · 北京', '发布于：江苏省') is not who wrote it.
-_PLACE = re.compile(r"^(?:北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|"
-                    r"湖南|广东|海南|四川|贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门|海外|中国)"
-                    r"(?:省|市|自治区|特别行政区)?$|[省市区县州]$")
+_PLACE: Final = re.compile(
+    r"^(?:北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|"
+    r"湖南|广东|海南|四川|贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门|海外|中国)"
+    r"(?:省|市|自治区|特别行政区)?$|[省市区县州]$")
 # Bylines sit within a few lines of the headline or the body; beyond lie other articles' writers.
-_AREA_MARGIN = 25
+_AREA_MARGIN: Final = 25
 
 
 @dataclass(frozen=True)

@@ -6,31 +6,33 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from typing import Final
 
 from feedd.extract_page import Segment, normalise_space
 
 # A value ends where the next byline label or a date begins ('作者：张三 来源：新华社').
-_STOP = re.compile(r"\s*(?:来源|來源|稿源|出处|作者|记者|記者|编辑|編輯|责编|责任编辑|选稿|发布(?:时间|日期|于|[:：])|"
-                   r"时间|日期|浏览|阅读|点击|字号|字体|分享|评论|打印|关闭|摄影|通讯员|审核|校对|监制|\d{4}[-年/.]).*$",
-                   re.DOTALL)
-_NAME_CHARS = r"[^\s:：|｜,，;；。()（）【】\[\]<>/／]"
-NAME_RUN = rf"(?P<value>{_NAME_CHARS}{{1,40}}(?:[ 、,，]{_NAME_CHARS}{{1,20}}){{0,4}})"
-CJK = re.compile(r"[\u4e00-\u9fff]")
-KANA = re.compile(r"[\u3040-\u30ff]")
-PLACEHOLDER_SOURCES = frozenset({
+_STOP: Final = re.compile(
+    r"\s*(?:来源|來源|稿源|出处|作者|记者|記者|编辑|編輯|责编|责任编辑|选稿|发布(?:时间|日期|于|[:：])|"
+    r"时间|日期|浏览|阅读|点击|字号|字体|分享|评论|打印|关闭|摄影|通讯员|审核|校对|监制|\d{4}[-年/.]).*$",
+    re.DOTALL)
+_NAME_CHARS: Final = r"[^\s:：|｜,，;；。()（）【】\[\]<>/／]"
+NAME_RUN: Final = rf"(?P<value>{_NAME_CHARS}{{1,40}}(?:[ 、,，]{_NAME_CHARS}{{1,20}}){{0,4}})"
+CJK: Final = re.compile(r"[\u4e00-\u9fff]")
+KANA: Final = re.compile(r"[\u3040-\u30ff]")
+PLACEHOLDER_SOURCES: Final = frozenset({
     "转载", "转载文章", "本站原创", "原创", "互联网", "网络", "网络转载", "网友投稿", "本站", "本网", "未知",
     "其他", "综合", "网络整理", "网友", "佚名", "admin", "管理员",
 })
-JUNK_NAME = re.compile(r"^(?:http|www\.|@)|[<>{}=:：]|^\d+$|\d{1,2}:\d{2}")
+JUNK_NAME: Final = re.compile(r"^(?:http|www\.|@)|[<>{}=:：]|^\d+$|\d{1,2}:\d{2}")
 # Words of page furniture that sit next to a dateline but name no outlet.
-_FURNITURE = re.compile(
+_FURNITURE: Final = re.compile(
     r"分享|字号|字体|打印|收藏|评论|回复|阅读|浏览|关注|举报|纠错|本文|链接|扫码|手机|客户端|订阅|点赞|转发|"
     r"^(?:大|中|小|默认|超大|标准|发布|发表)$|播报|听新闻|^A[+-]?$|星期|[周週][一二三四五六日]|原创|作者|编辑|记者|更新|查看|功能")
-_OUTLET = re.compile(
+_OUTLET: Final = re.compile(
     r"(报|報|网|網|社|台|刊|新闻|新聞|消息|参考|频道|在线|传媒|媒体|日报|晚报|时报|周刊|杂志|中心|局|部|委|厅|办|"
     r"政府|发布|头条|财经|之声|之春|季刊|学报|中文站|Times|News|Post|Daily|Journal|Reuters|Press|Herald|Agency)$")
-_DATE_LIKE = re.compile(r"\d{3}|\d\s*[年月日]|[:：]")
-_NOT_A_NAME = re.compile(
+_DATE_LIKE: Final = re.compile(r"\d{3}|\d\s*[年月日]|[:：]")
+_NOT_A_NAME: Final = re.compile(
     r"^(?:posted|published|publicado|publié|veröffentlicht|follow|author|autor|no author|unknown|admin|share|"
     r"more (?:about|from|by)|about the author|authors|autoren|auteurs|autores|авторы?)\b"
     r"|^(?:简介|博客|更多|查看|关注|相关|手记|我来说两句|当前位置|您的位置|您现在的位置|首页|返回)"
@@ -46,15 +48,16 @@ _NOT_A_NAME = re.compile(
     # A job title printed where the name was expected ('Parliamentary editor').
     r"|^(?!.*\bstaff\b).+\s(?:editor|director|correspondent|reporter|contributor|manager|producer)$",
     re.IGNORECASE)
-_PHOTO_CREDIT = re.compile(r"\s*(?:摄|摄影|供图|图)$|^(?:图|摄影)")
-_NAME_TOKEN_SPLIT = re.compile(r"[\s,、;/&]+")
-_NAME_LIST_SPLIT = re.compile(r"\s*(?:[,;&]|\band\b|\bund\b)\s*")
-_NAME_WORDS = 4
+_PHOTO_CREDIT: Final = re.compile(r"\s*(?:摄|摄影|供图|图)$|^(?:图|摄影)")
+_NAME_TOKEN_SPLIT: Final = re.compile(r"[\s,、;/&]+")
+_NAME_LIST_SPLIT: Final = re.compile(r"\s*(?:[,;&]|\band\b|\bund\b)\s*")
+_NAME_WORDS: Final = 4
 # Lower-case words that sit inside western names ('Walter von Aachen', 'Camila de la Cruz').
-_NAME_PARTICLES = frozenset({"von", "van", "der", "den", "de", "del", "della", "la", "le", "da", "di", "du", "dos",
-                             "das", "do", "bin", "ibn", "al", "el", "ter", "ten", "zu", "y", "e", "and", "und", "et",
-                             "mit", "with", "&", "staff"})
-_STRIP = " -—_:：|·.,，、/\\[]【】()（）\"'“”"
+_NAME_PARTICLES: Final = frozenset(
+    {"von", "van", "der", "den", "de", "del", "della", "la", "le", "da", "di", "du", "dos",
+     "das", "do", "bin", "ibn", "al", "el", "ter", "ten", "zu", "y", "e", "and", "und", "et",
+     "mit", "with", "&", "staff"})
+_STRIP: Final = " -—_:：|·.,，、/\\[]【】()（）\"'“”"
 
 
 def joined(segments: Iterable[Segment]) -> str:

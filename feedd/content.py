@@ -10,20 +10,21 @@ from __future__ import annotations
 
 import re
 from itertools import islice
+from typing import Final
 
 from lxml import etree
 
 from feedd.extract_page import NOTHING, Measure, PageWalk, text_of
 
-BLOCK_TAGS = frozenset({"p", "div", "section", "article", "main", "td", "th", "li", "ul", "ol", "table",
+BLOCK_TAGS: Final = frozenset({"p", "div", "section", "article", "main", "td", "th", "li", "ul", "ol", "table",
                          "tbody", "tr", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "figure",
                          "figcaption", "dl", "dd", "dt", "center", "form", "header", "footer", "aside",
                          "nav", "br", "hr", "font"})
-_PARAGRAPH_TAGS = frozenset({"p", "pre", "blockquote", "td", "div", "span", "font", "section", "li", "center"})
-_CONTAINER_TAGS = frozenset({"div", "article", "section", "main", "td", "body", "center", "font", "span"})
+_PARAGRAPH_TAGS: Final = frozenset({"p", "pre", "blockquote", "td", "div", "span", "font", "section", "li", "center"})
+_CONTAINER_TAGS: Final = frozenset({"div", "article", "section", "main", "td", "body", "center", "font", "span"})
 # Class/id words of page furniture, matched against whole words of the class ('related-news',
 # 'commentList'), never inside other words ('marginbottom5').
-_NEGATIVE_WORDS = frozenset({
+_NEGATIVE_WORDS: Final = frozenset({
     "foot", "footer", "nav", "navbar", "navigation", "sidebar", "side", "aside", "ad", "ads", "advert",
     "promo", "crumb", "breadcrumb", "breadcrumbs", "menu", "widget", "hot", "hotnews", "rank", "copyright",
     "tag", "tags", "popup", "login", "subscribe", "newsletter", "toolbar", "print", "pager", "pagination",
@@ -31,40 +32,41 @@ _NEGATIVE_WORDS = frozenset({
     "keyword", "keywords", "xgyd", "xgxw", "tuijian", "morenews", "sponsor", "sponsored", "outbrain", "taboola",
     "consent", "onetrust", "gdpr", "adv", "references", "reflist", "footnotes", "bio", "biography",
 })
-_NEGATIVE_PREFIXES = ("comment", "share", "sharing", "related", "recommend", "relevant", "advert", "footer",
-                      "sidebar", "breadcrumb", "newsletter", "social", "kommentar", "comentario")
+_NEGATIVE_PREFIXES: Final = ("comment", "share", "sharing", "related", "recommend", "relevant", "advert", "footer",
+                             "sidebar", "breadcrumb", "newsletter", "social", "kommentar", "comentario")
 # Any word of a class/id (words are joined by '-' or '_') that is furniture or starts like it.
-_FURNITURE_MARK = re.compile(
+_FURNITURE_MARK: Final = re.compile(
     r"(?:^|[\s_-])(?:(?:" + "|".join(sorted(_NEGATIVE_WORDS, key=len, reverse=True)) + r")(?=$|[\s_-])|"
     r"(?:" + "|".join(_NEGATIVE_PREFIXES) + "))")
-_WORD_JOINS = re.compile(r"[_-]+")
-_SLUG_GAPS = re.compile(r"\W+")
-_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_WORD_JOINS: Final = re.compile(r"[_-]+")
+_SLUG_GAPS: Final = re.compile(r"\W+")
+_HEADING_TAGS: Final = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # Matched against lower-cased names: a case-blind pattern costs three times as much, on every element.
 # The lookahead names each word's first letter, so the engine skips other positions at once.
-_POSITIVE = re.compile(
+_POSITIVE: Final = re.compile(
     r"(?=[abcdemnprstuz])(?:article|content|\bbody|entry|\bmain|post|story|detail|\btext\b|txt|zw\b|zhengwen|trs_editor|"
     r"unionstyle|rich_media|news_?con|con_?txt|artibody|endtext|post_?text)")
-_FURNITURE_WEIGHT = 0.4
-_POSITIVE_WEIGHT = 1.3
-_MAX_WEIGHT = 1.0 * _POSITIVE_WEIGHT * _POSITIVE_WEIGHT  # an <article> whose class says so
+_FURNITURE_WEIGHT: Final = 0.4
+_POSITIVE_WEIGHT: Final = 1.3
+_MAX_WEIGHT: Final = 1.0 * _POSITIVE_WEIGHT * _POSITIVE_WEIGHT  # an <article> whose class says so
 # Sections that hold prose but never the story, whatever is inside them.
-_SIDE_SECTION_PREFIXES = ("comment", "kommentar", "comentario", "disqus", "cookie", "consent", "onetrust", "gdpr")
-_SIDE_SECTION_WEIGHT = 0.1
+_SIDE_SECTION_PREFIXES: Final = (
+    "comment", "kommentar", "comentario", "disqus", "cookie", "consent", "onetrust", "gdpr")
+_SIDE_SECTION_WEIGHT: Final = 0.1
 # Climb at most this many levels, and only for this much more prose.
-_WIDEN_LEVELS = 6
-_WIDEN_GAIN = 1.6
-_WIDEN_MIN_CHARS = 250
+_WIDEN_LEVELS: Final = 6
+_WIDEN_GAIN: Final = 1.6
+_WIDEN_MIN_CHARS: Final = 250
 # Share of the prose a parent adds that must come before the block, written like the block's own
 # paragraphs, for it to count as the story's lead.
-_LEAD_SHARE = 0.75
+_LEAD_SHARE: Final = 0.75
 # ... and it must be a real part of the story, in a parent that holds little but prose (no header
 # lines, share bars or captions around it).
-_LEAD_MIN = 0.2
-_LEAD_PROSE = 0.8
+_LEAD_MIN: Final = 0.2
+_LEAD_PROSE: Final = 0.8
 # Blocks that split a story into parts; the rows of a table layout above a story are the page's
 # masthead and section labels, printed like its paragraphs.
-_LEAD_PARENTS = frozenset({"div", "article", "section", "main"})
+_LEAD_PARENTS: Final = frozenset({"div", "article", "section", "main"})
 
 
 def measure(root: etree._Element) -> dict[etree._Element, Measure]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Final
 
 from lxml import etree
 
@@ -13,20 +14,20 @@ from feedd.content import BLOCK_TAGS, marks_of, marks_say
 from feedd.extract_page import INVISIBLE_TAGS, NOTHING, Measure, collect_visible_text, drop_keeping_tail, text_of
 from feedd.sanitize import strip_xml_invalid
 
-_SLIDE_TAGS = frozenset({"div", "section", "li", "figure", "article"})
+_SLIDE_TAGS: Final = frozenset({"div", "section", "li", "figure", "article"})
 # Only display:none: galleries and sliders set visibility:hidden until their script lays them out.
-_NO_DISPLAY = re.compile(r"display\s*:\s*none", re.IGNORECASE)
+_NO_DISPLAY: Final = re.compile(r"display\s*:\s*none", re.IGNORECASE)
 # A hidden block this big a share of the body is the story a script reveals (a paywall's fold).
-_HIDDEN_STORY_SHARE = 0.4
-_BOILERPLATE_LINE = re.compile(
+_HIDDEN_STORY_SHARE: Final = 0.4
+_BOILERPLATE_LINE: Final = re.compile(
     r"^\s*[\[【(（]?\s*(?:责任编辑|责编|编辑|纠错|分享到|打印|关闭窗口|扫一扫|返回顶部|相关(?:新闻|阅读|文章)|"
     r"版权(?:声明|所有)|阅读下一篇|上一篇|下一篇|点击(?:进入|查看)|推荐阅读|延伸阅读|相关报道)", re.IGNORECASE)
 # A pager line: page numbers and previous/next links only ('第1页/共1页', '|<<1234下一页>>|').
-_PAGER_LINE = re.compile(
+_PAGER_LINE: Final = re.compile(
     r"^[\s|<>«»\[\]()/\d.…-]*(?:(?:上一页|下一页|首页|尾页|末页|第\s*\d+\s*页|共\s*\d+\s*页)[\s|<>«»\[\]()/\d.…-]*)+$")
 # Whole lines that label page furniture rather than say anything: ad markers, the heading of a
 # related-stories or comments block, share and like prompts (the languages of the corpus pages).
-_FURNITURE_LABEL = re.compile(
+_FURNITURE_LABEL: Final = re.compile(
     r"^\W*(?:advertisements?|anzeige|werbung|reklama|publicidad|publicité|pubblicità|"
     r"related(?: (?:posts|articles|stories|content))?|you (?:may|might) also like|ähnliche (?:beiträge|artikel)|"
     r"das könnte (?:dich|sie) auch interessieren|mehr zum thema|zum weiterlesen|notas relacionadas|"
@@ -35,22 +36,22 @@ _FURNITURE_LABEL = re.compile(
     r"share this(?: article| story)?|(?:gefällt mir\W*)?wird geladen|loading)\W*$", re.IGNORECASE)
 # "Read also: <another headline>" set between the paragraphs, linked or not: the label and its colon
 # say it points elsewhere (the labels of the corpus languages).
-_READ_ALSO = re.compile(
+_READ_ALSO: Final = re.compile(
     r"^\W*(?:read (?:more|also)|see also|also read|lesen sie (?:auch|mehr)|mehr dazu|lea también|lee también|"
     r"mir[ae]|puedes ver|te puede interesar|leer más|leia também|(?:à )?lire aussi|czytaj (?:też|także|również)|"
     r"zobacz (?:też|także|również)|leggi anche)\s*[:：]", re.IGNORECASE)
-_LIST_TAGS = frozenset({"ul", "ol", "div", "table", "section", "dl"})
+_LIST_TAGS: Final = frozenset({"ul", "ol", "div", "table", "section", "dl"})
 # Link share of a block opened by a furniture label: its links carry dates or sources beside them.
-_LABELLED_LIST_LINKS = 0.3
-_POINTER_TAGS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "blockquote"})
-_LINK_LINE_CHARS = 200
-_LINK_HEADLINE_CHARS = 15
-_DROPPED_TAGS = frozenset({"form", "input", "nav", "aside", "footer"})
-_LINE_TAGS = frozenset({"p", "div", "span", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "font", "td",
-                        "figcaption"})
-_LAZY_SRC = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url", "data-echo",
-             "data-lazyload", "original", "file", "data-original-src")
-_PLACEHOLDER_SRC = re.compile(r"^data:|blank|spacer|loading|lazy|placeholder|grey\.gif|pixel", re.I)
+_LABELLED_LIST_LINKS: Final = 0.3
+_POINTER_TAGS: Final = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "blockquote"})
+_LINK_LINE_CHARS: Final = 200
+_LINK_HEADLINE_CHARS: Final = 15
+_DROPPED_TAGS: Final = frozenset({"form", "input", "nav", "aside", "footer"})
+_LINE_TAGS: Final = frozenset({"p", "div", "span", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "font", "td",
+                               "figcaption"})
+_LAZY_SRC: Final = ("data-src", "data-original", "data-lazy-src", "data-actualsrc", "data-url", "data-echo",
+                    "data-lazyload", "original", "file", "data-original-src")
+_PLACEHOLDER_SRC: Final = re.compile(r"^data:|blank|spacer|loading|lazy|placeholder|grey\.gif|pixel", re.I)
 
 
 def clean_content(node: etree._Element, measures: dict[etree._Element, Measure], title: str) -> None:

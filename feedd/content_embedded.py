@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from typing import Final
 
 from lxml import etree
 
@@ -13,11 +14,11 @@ from feedd.extract_page import parse_fragment, text_of
 
 # A JSON-escaped run of markup: an escaped '<', then plain characters and escape pairs. Possessive,
 # so a long run is read once; runs of under 200 characters or pairs are skipped after matching.
-_ESCAPED_RUN = re.compile(r"(?:\\u003[cC]|\\x3[cC])(?:[^\"\\\n]++|\\.)*+")
-_ESCAPE_PAIR = re.compile(r"\\.")
-_RUN_MIN_UNITS = 200
-_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.DOTALL)
-_SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "", "/": "/", '"': '"', "'": "'", "\\": "\\"}
+_ESCAPED_RUN: Final = re.compile(r"(?:\\u003[cC]|\\x3[cC])(?:[^\"\\\n]++|\\.)*+")
+_ESCAPE_PAIR: Final = re.compile(r"\\.")
+_RUN_MIN_UNITS: Final = 200
+_ESCAPE: Final = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.DOTALL)
+_SIMPLE_ESCAPES: Final = {"n": "\n", "t": "\t", "r": "", "/": "/", '"': '"', "'": "'", "\\": "\\"}
 
 
 def embedded_body(raw: str) -> etree._Element | None:

@@ -11,6 +11,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
+from typing import Final
 
 from lxml import etree
 
@@ -21,45 +22,46 @@ from feedd.models import Timestamp
 # The label patterns are matched against lower-cased text: a case-sensitive alternation is several
 # times faster than an IGNORECASE one, and these run on every short line of a page.
 # Widgets and footers whose dates are never the publication time, wherever the date sits.
-_DECOY = re.compile(r"©|copyright|版权|all rights|今天是|今日|农历|天气|推荐文章|相关文章|相关阅读|上一篇|下一篇")
+_DECOY: Final = re.compile(
+    r"©|copyright|版权|all rights|今天是|今日|农历|天气|推荐文章|相关文章|相关阅读|上一篇|下一篇")
 # A day ending with its weekday is the header's "today" widget, unless labelled ("发布时间：… 星期一").
-_TODAY_WIDGET = re.compile(r"星期.\s*$")
+_TODAY_WIDGET: Final = re.compile(r"星期.\s*$")
 # A counter's label disqualifies a line only when it comes before the line's first number
 # ("发布时间: 2018-05-17 | 浏览次数: 12" is a dateline).
-_COUNTER_LABEL = re.compile(r"评论|回复|留言|访问量|浏览|阅读数|点击")
+_COUNTER_LABEL: Final = re.compile(r"评论|回复|留言|访问量|浏览|阅读数|点击")
 # An update label names the line's date ("November 28, 2013 -- Updated 0203 GMT"), unless a
 # publication label comes first ("发布时间：2020-01-02 最后更新：2020-01-05").
-_UPDATE_LABEL = re.compile(r"最后更新|最近更新|更新时间|更新于|修改时间|编辑于|updated|modified|"
-                           r"last edit|aktualisiert|letzte änderung|geändert|mis à jour|actualizado|atualizado|"
-                           r"aggiornato|zaktualizowano|bijgewerkt|обновлено|обновление|güncelleme|güncellendi|"
-                           r"수정")
-_FIRST_NUMBER = re.compile(r"\d")
-_CLOCK = re.compile(r"\d{1,2}:\d{2}\b")
+_UPDATE_LABEL: Final = re.compile(r"最后更新|最近更新|更新时间|更新于|修改时间|编辑于|updated|modified|"
+                                  r"last edit|aktualisiert|letzte änderung|geändert|mis à jour|actualizado|atualizado|"
+                                  r"aggiornato|zaktualizowano|bijgewerkt|обновлено|обновление|güncelleme|güncellendi|"
+                                  r"수정")
+_FIRST_NUMBER: Final = re.compile(r"\d")
+_CLOCK: Final = re.compile(r"\d{1,2}:\d{2}\b")
 # One piece of a date split over several elements: "2019", "09", "/", "07", "19", ":", "02".
-_DATE_PIECE = re.compile(r"[\d/:.\-年月日\s]{1,5}")
-_DATE_PIECES_MIN = 3
+_DATE_PIECE: Final = re.compile(r"[\d/:.\-年月日\s]{1,5}")
+_DATE_PIECES_MIN: Final = 3
 # The lookahead names every label's first character: the regex engine then skips the other
 # positions of a long text at once instead of trying each label there (twice as fast).
-_PUBLISH_LABEL = re.compile(r"(?=[defgopvyо公发投掲日时発配등입])"
-                            r"(发布时间|发表时间|发布日期|发文日期|时间|日期|发布于|发表于|posted|published|"
-                            r"\bdatum\b|fecha|veröffentlicht|publiziert|erstellt am|erschienen|publié|publicado|"
-                            r"pubblicato|opublikowano|gepubliceerd|geplaatst|publicerad|publiceret|publisert|"
-                            r"опубликовано|yayınlanma|yayın tarihi|입력|등록|"
-                            r"公開日|掲載日|投稿日|配信日|配信開始日|発行日|発売日)")
-_ABOVE_BODY = 25
-_ABOVE_TITLE = 4
-_CLOCK_REACH = 4
-_LONE_REACH = 200
-_NOT_DATE = re.compile(r"[\d\s:/.\-年月日时分秒]+")
-_LINKED_DATE_REACH = 6
-_LABEL_LINE = 200
-_HEADER_SEGMENTS = 40
-_HEADER_CHARS = 1500
-_LABEL_ALONE = 20
-_INTO_BODY = 3
-_ISSUE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年\s*(?P<month>\d{1,2})\s*月\s*[号期]")
-_ISSUE_REACH = 10
-_ENDS_WITH_DATE = re.compile(r"(?:(?:19|20)\d{2}|\d{1,2}:\d{2}(?::\d{2})?|日)\W{0,3}$")
+_PUBLISH_LABEL: Final = re.compile(r"(?=[defgopvyо公发投掲日时発配등입])"
+                                   r"(发布时间|发表时间|发布日期|发文日期|时间|日期|发布于|发表于|posted|published|"
+                                   r"\bdatum\b|fecha|veröffentlicht|publiziert|erstellt am|erschienen|publié|publicado|"
+                                   r"pubblicato|opublikowano|gepubliceerd|geplaatst|publicerad|publiceret|publisert|"
+                                   r"опубликовано|yayınlanma|yayın tarihi|입력|등록|"
+                                   r"公開日|掲載日|投稿日|配信日|配信開始日|発行日|発売日)")
+_ABOVE_BODY: Final = 25
+_ABOVE_TITLE: Final = 4
+_CLOCK_REACH: Final = 4
+_LONE_REACH: Final = 200
+_NOT_DATE: Final = re.compile(r"[\d\s:/.\-年月日时分秒]+")
+_LINKED_DATE_REACH: Final = 6
+_LABEL_LINE: Final = 200
+_HEADER_SEGMENTS: Final = 40
+_HEADER_CHARS: Final = 1500
+_LABEL_ALONE: Final = 20
+_INTO_BODY: Final = 3
+_ISSUE: Final = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年\s*(?P<month>\d{1,2})\s*月\s*[号期]")
+_ISSUE_REACH: Final = 10
+_ENDS_WITH_DATE: Final = re.compile(r"(?:(?:19|20)\d{2}|\d{1,2}:\d{2}(?::\d{2})?|日)\W{0,3}$")
 
 
 def dateline(segments: Sequence[Segment], title_index: int | None, content_start: int | None,

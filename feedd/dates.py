@@ -10,19 +10,20 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import Final
 from zoneinfo import ZoneInfo
 
 from feedd.models import Precision, Timestamp
 
 # Pages published "now" on a server whose clock runs a little ahead are still accepted.
-FUTURE_TOLERANCE = timedelta(hours=3)
-OLDEST_YEAR = 1995
-_MAX_TEXT = 400
+FUTURE_TOLERANCE: Final = timedelta(hours=3)
+OLDEST_YEAR: Final = 1995
+_MAX_TEXT: Final = 400
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９：－／．", "0123456789:-/.")
+_FULLWIDTH: Final = str.maketrans("０１２３４５６７８９：－／．", "0123456789:-/.")
 # Month names in the languages of the portals feedd meets, with their common abbreviations and the
 # genitive forms Slavic languages print in dates ("15 августа 2016").
-_MONTHS = {
+_MONTHS: Final = {
     name: number
     for number, names in enumerate((
         ("january", "jan", "januar", "janvier", "enero", "gennaio", "janeiro", "januari", "jänner", "ianuarie",
@@ -52,29 +53,29 @@ _MONTHS = {
     ), start=1)
     for name in names
 }
-_ZONE_ABBREVIATIONS = {
+_ZONE_ABBREVIATIONS: Final = {
     "utc": 0, "gmt": 0, "z": 0, "bst": 60, "cet": 60, "cest": 120, "mez": 60, "mesz": 120,
     "eet": 120, "eest": 180, "est": -300, "edt": -240, "cst": -360, "cdt": -300, "mst": -420,
     "mdt": -360, "pst": -480, "pdt": -420, "jst": 540, "kst": 540, "hkt": 480, "sgt": 480,
     "aest": 600, "aedt": 660, "ist": 330, "msk": 180,
 }
 # US pages print the zone without saying whether summer time applies ("4:23 pm ET").
-_REGION_ZONES = {"et": "America/New_York", "ct": "America/Chicago", "mt": "America/Denver",
-                 "pt": "America/Los_Angeles"}
+_REGION_ZONES: Final = {"et": "America/New_York", "ct": "America/Chicago", "mt": "America/Denver",
+                        "pt": "America/Los_Angeles"}
 
 # Between the day and its time: a weekday ("2019年4月26日(金) 16:44", "2026年04月20日 星期一 16:44") and a
 # word for "at" ("05.03.2019 um 15:04 Uhr", "5 mars 2019 à 15h04", "22 de janeiro de 2018 às 10:00").
-_WEEKDAY = r"(?:\s*[(（][^()（）\d]{1,4}[)）]|\s+(?:星期|周|礼拜)[一二三四五六日天])?"
-_AT = r"(?:T|\s|日|,|at|um|à|às|a las|alle|om|[-–—|·])"
-_TIME = (_WEEKDAY + r"(?:\s*" + _AT + r"?\s*(?P<ampm1>上午|下午|晚上|凌晨|中午)?\s*"
-         r"(?P<hour>\d{1,2})\s*(?:[:：时點点時h]|\.(?=\d{2}\s*(?:GMT|BST|UTC|CET|CEST|MEZ|MESZ|Uhr)\b))\s*"
-         r"(?P<minute>\d{1,2})"
-         r"(?:\s*[:：分]\s*(?P<second>\d{1,2})(?:\.\d+)?)?"
-         r"\s*(?P<ampm2>[AaPp]\.?\s?[Mm]\.?(?![a-z])|[صم](?!\w))?"
-         # Real offsets run from -12 to +14 hours in steps of 00, 30 or 45 minutes: '13:00-16:40' is a range.
-         r"(?:\s*(?P<offset>Z(?![a-z])|[+-](?:0\d|1[0-4]):?(?:00|30|45)(?!\d)|[+-]\d{3}(?!\d)|"
-         r"(?:UTC|GMT)\s*[+-]\s*\d{1,2}(?::?\d{2})?|[A-Z]{3,4}T?\b|[ECMP]T\b))?)?")
-_MONTH_NAME = r"(?P<monthname>[^\W\d_]{3,12})\.?"
+_WEEKDAY: Final = r"(?:\s*[(（][^()（）\d]{1,4}[)）]|\s+(?:星期|周|礼拜)[一二三四五六日天])?"
+_AT: Final = r"(?:T|\s|日|,|at|um|à|às|a las|alle|om|[-–—|·])"
+_TIME: Final = (_WEEKDAY + r"(?:\s*" + _AT + r"?\s*(?P<ampm1>上午|下午|晚上|凌晨|中午)?\s*"
+                r"(?P<hour>\d{1,2})\s*(?:[:：时點点時h]|\.(?=\d{2}\s*(?:GMT|BST|UTC|CET|CEST|MEZ|MESZ|Uhr)\b))\s*"
+                r"(?P<minute>\d{1,2})"
+                r"(?:\s*[:：分]\s*(?P<second>\d{1,2})(?:\.\d+)?)?"
+                r"\s*(?P<ampm2>[AaPp]\.?\s?[Mm]\.?(?![a-z])|[صم](?!\w))?"
+                # Real offsets run from -12 to +14 hours in steps of 00, 30 or 45 minutes: '13:00-16:40' is a range.
+                r"(?:\s*(?P<offset>Z(?![a-z])|[+-](?:0\d|1[0-4]):?(?:00|30|45)(?!\d)|[+-]\d{3}(?!\d)|"
+                r"(?:UTC|GMT)\s*[+-]\s*\d{1,2}(?::?\d{2})?|[A-Z]{3,4}T?\b|[ECMP]T\b))?)?")
+_MONTH_NAME: Final = r"(?P<monthname>[^\W\d_]{3,12})\.?"
 
 
 @dataclass(frozen=True)
@@ -110,29 +111,32 @@ _FORMS: tuple[_Form, ...] = (
     _form(r"(?<![\d/.-])(?<!\d:)(?P<month>[01]?\d)(?P<sep>[-/])(?P<day>[0-3]?\d)(?![\d/.-])(?=\s+\d{1,2}:\d{2})", "md"),
 )
 # "Mon Aug 03 12:45:00 EDT 2015": the year after the clock and zone, as C's and Java's date printers write it.
-_CLOCK_BEFORE_YEAR = _Form(re.compile(
+_CLOCK_BEFORE_YEAR: Final = _Form(re.compile(
     r"(?<![\w.])" + _MONTH_NAME + r"\s+(?P<day>\d{1,2})\s+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
     r"\s+(?:(?P<offset>[A-Z]{3,4})\s+)?(?P<year>(?:19|20)\d{2})(?!\d)"), "mdy")
 # "Updated 10:46 AM ET, Thu May 21, 2020": the clock and its zone before the date, as US news sites print.
-_CLOCK_BEFORE_DATE = _Form(re.compile(
+_CLOCK_BEFORE_DATE: Final = _Form(re.compile(
     r"(?<![\d:.])(?P<hour>\d{1,2}):(?P<minute>\d{2})\s*(?P<ampm2>[AaPp]\.?\s?[Mm]\.?)?\s*(?P<offset>[A-Z]{2,4})?,\s*"
     r"(?:[A-Z][a-z]{2,8},?\s+)?" + _MONTH_NAME + r"\s+(?P<day>\d{1,2}),?\s+(?P<year>(?:19|20)\d{2})(?!\d)"), "mdy")
 _FORMS = (*_FORMS, _CLOCK_BEFORE_YEAR, _CLOCK_BEFORE_DATE)
-_YEARED_FORMS = tuple(form for form in _FORMS if form.order != "md")
-_EPOCH = re.compile(r"^\s*(?P<seconds>1\d{9})(?P<millis>\d{3})?\s*$")
-_RELATIVE_UNITS = {"秒": 1, "分钟": 60, "分": 60, "小时": 3600, "时": 3600, "天": 86400, "周": 604800,
-                   "second": 1, "minute": 60, "min": 60, "hour": 3600, "day": 86400, "week": 604800}
-_RELATIVE = re.compile(
+_YEARED_FORMS: Final = tuple(form for form in _FORMS if form.order != "md")
+_EPOCH: Final = re.compile(r"^\s*(?P<seconds>1\d{9})(?P<millis>\d{3})?\s*$")
+_RELATIVE_UNITS: Final = {"秒": 1, "分钟": 60, "分": 60, "小时": 3600, "时": 3600, "天": 86400, "周": 604800,
+                          "second": 1, "minute": 60, "min": 60, "hour": 3600, "day": 86400, "week": 604800}
+_RELATIVE: Final = re.compile(
     r"(?P<amount>\d+)\s*(?P<unit>秒|分钟|小时|天|周|seconds?|minutes?|mins?|hours?|days?|weeks?)"
     r"(?:\s*(?P<minutes>\d+)\s*分钟?)?\s*(?:前|以前|ago)", re.IGNORECASE)
-_DAY_WORDS = {"今天": 0, "昨天": 1, "前天": 2, "today": 0, "yesterday": 1}
-_DAY_WORD = re.compile(r"(?P<word>今天|昨天|前天|today|yesterday)\s*(?:(?P<hour>\d{1,2})[:：](?P<minute>\d{2}))?",
-                       re.IGNORECASE)
+_DAY_WORDS: Final = {"今天": 0, "昨天": 1, "前天": 2, "today": 0, "yesterday": 1}
+_DAY_WORD: Final = re.compile(
+    r"(?P<word>今天|昨天|前天|today|yesterday)\s*(?:(?P<hour>\d{1,2})[:：](?P<minute>\d{2}))?",
+    re.IGNORECASE)
 # Chinese pages of foreign outlets name the zone before the clock: "格林尼治标准时间10:41", "北京时间 18:41".
-_ZONE_LABELS = {"格林尼治标准时间": "GMT", "格林威治标准时间": "GMT", "格林尼治时间": "GMT", "北京时间": "+08:00",
-                "台北时间": "+08:00", "香港时间": "+08:00", "东京时间": "+09:00", "日本时间": "+09:00"}
-_ZONE_BEFORE_CLOCK = re.compile(r"(?P<zone>" + "|".join(_ZONE_LABELS) + r")\s*(?P<clock>\d{1,2}:\d{2}(?::\d{2})?)")
-_JUST_NOW = re.compile(r"刚刚|just now", re.IGNORECASE)
+_ZONE_LABELS: Final = {
+    "格林尼治标准时间": "GMT", "格林威治标准时间": "GMT", "格林尼治时间": "GMT", "北京时间": "+08:00",
+    "台北时间": "+08:00", "香港时间": "+08:00", "东京时间": "+09:00", "日本时间": "+09:00"}
+_ZONE_BEFORE_CLOCK: Final = re.compile(
+    r"(?P<zone>" + "|".join(_ZONE_LABELS) + r")\s*(?P<clock>\d{1,2}:\d{2}(?::\d{2})?)")
+_JUST_NOW: Final = re.compile(r"刚刚|just now", re.IGNORECASE)
 
 
 def parse_date(text: str, zone: tzinfo, now: datetime) -> Timestamp | None:
@@ -192,7 +196,7 @@ def _read_yeared(text: str, zone: tzinfo, now: datetime) -> Timestamp | None:
     return _leftmost(text, zone, now, _YEARED_FORMS)
 
 
-_DIGIT = re.compile(r"\d")
+_DIGIT: Final = re.compile(r"\d")
 
 
 def _leftmost(text: str, zone: tzinfo, now: datetime, forms: tuple[_Form, ...]) -> Timestamp | None:
@@ -239,10 +243,10 @@ def _date_fields(match: re.Match[str], form: _Form, zone: tzinfo, now: datetime)
 
 # Regions that write a numeric date day first ("05/03/2019" is 5 March): Europe, Africa, Oceania, India
 # and Latin America. US pages, and Chinese portals on US-locale servers, write the month first.
-_DAY_FIRST_REGIONS = ("Europe/", "Africa/", "Australia/", "Pacific/Auckland", "Asia/Kolkata", "Asia/Calcutta",
-                      "America/Sao_Paulo", "America/Argentina/", "America/Buenos_Aires", "America/Santiago",
-                      "America/Lima", "America/Bogota", "America/Caracas", "America/Montevideo",
-                      "America/Asuncion", "America/La_Paz", "America/Guayaquil", "America/Mexico_City")
+_DAY_FIRST_REGIONS: Final = ("Europe/", "Africa/", "Australia/", "Pacific/Auckland", "Asia/Kolkata", "Asia/Calcutta",
+                             "America/Sao_Paulo", "America/Argentina/", "America/Buenos_Aires", "America/Santiago",
+                             "America/Lima", "America/Bogota", "America/Caracas", "America/Montevideo",
+                             "America/Asuncion", "America/La_Paz", "America/Guayaquil", "America/Mexico_City")
 
 
 def _day_first(zone: tzinfo) -> bool:
@@ -335,12 +339,12 @@ def _read_relative(text: str, zone: tzinfo, now: datetime) -> Timestamp | None:
     return Timestamp(_in_zone(moment, zone), "minute")
 
 
-_STAMP_NEAR = re.compile(
+_STAMP_NEAR: Final = re.compile(
     r"(?P<date>(?:19|20)\d{2}-[01]\d-[0-3]\d)[T ](?P<clock>[0-2]\d:[0-5]\d:[0-5]\d)(?:\.\d+)?"
     r"(?P<offset>Z|[+-][01]\d:?[0-5]\d)?(?!\d)")
-_MAX_OFFSET = timedelta(hours=14)
-_OFFSET_STEP = timedelta(minutes=15)
-_OFFSET_LOOKS = 40
+_MAX_OFFSET: Final = timedelta(hours=14)
+_OFFSET_STEP: Final = timedelta(minutes=15)
+_OFFSET_LOOKS: Final = 40
 
 
 def publisher_offset(raw: str, moment: datetime) -> tzinfo | None:

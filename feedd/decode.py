@@ -14,41 +14,42 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
+from typing import Final
 
 from feedd.errors import DecodeError
 
 logger = logging.getLogger(__name__)
 
 # GB2312 and GBK are subsets of GB18030; pages labelled with them routinely use the wider set.
-_SUPERSETS = {
+_SUPERSETS: Final = {
     "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030",
     "iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252", "ascii": "cp1252",
     "us-ascii": "cp1252", "big5": "big5hkscs",
 }
-_LATIN_FAMILY = frozenset({"cp1252", "iso8859-15", "latin-1"})
-_BOMS = (
+_LATIN_FAMILY: Final = frozenset({"cp1252", "iso8859-15", "latin-1"})
+_BOMS: Final = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
-_META_CHARSET = re.compile(
+_HEADER_CHARSET: Final = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+_META_CHARSET: Final = re.compile(
     rb"<meta[^>]+?charset\s*=\s*[\"']?\s*([\w.:-]+)", re.IGNORECASE)
-_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"\x00\x00\x01")
+_BINARY_MAGIC: Final = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"\x00\x00\x01")
 # A run of non-ASCII letters long enough to be a word or phrase, where mojibake shows.
-_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f\s]{4,}")
-_CJK = re.compile(r"[\u3400-\u9fff]")
+_NON_ASCII_RUN: Final = re.compile(r"[^\x00-\x7f\s]{4,}")
+_CJK: Final = re.compile(r"[\u3400-\u9fff]")
 # Runs that must re-decode as UTF-8 before a page counts as mojibake: stray ones happen in quotes.
-_MOJIBAKE_RUNS = 8
-_SAMPLED_RUNS = 120
-_SAMPLED_CHARS = 60_000
+_MOJIBAKE_RUNS: Final = 8
+_SAMPLED_RUNS: Final = 120
+_SAMPLED_CHARS: Final = 60_000
 # The charsets UTF-8 is commonly misread as, by the highest character they can produce.
-_WRONG_CHARSETS_UP_TO_LATIN = ("cp1252", "latin-1", "gb18030")
-_WRONG_CHARSETS_UP_TO_CP1252 = ("cp1252", "gb18030")
-_WRONG_CHARSETS_BEYOND = ("gb18030",)
-_ASCII_CHUNK = 512
+_WRONG_CHARSETS_UP_TO_LATIN: Final = ("cp1252", "latin-1", "gb18030")
+_WRONG_CHARSETS_UP_TO_CP1252: Final = ("cp1252", "gb18030")
+_WRONG_CHARSETS_BEYOND: Final = ("gb18030",)
+_ASCII_CHUNK: Final = 512
 # Share of undecodable bytes under which a declared charset is still read (a few stray bytes).
-_TOLERATED_ERRORS = 0.002
+_TOLERATED_ERRORS: Final = 0.002
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from functools import partial
+from typing import Final
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -41,19 +42,19 @@ from feedd.title_site import match_key
 
 logger = logging.getLogger(__name__)
 
-SUMMARY_CHARS = 200
-_HEADER_SEGMENTS = 40
-_HEADER_CHARS = 1500
-_BODY_PARAGRAPH = 100
-_FOOTER_SEGMENTS = 30
+SUMMARY_CHARS: Final = 200
+_HEADER_SEGMENTS: Final = 40
+_HEADER_CHARS: Final = 1500
+_BODY_PARAGRAPH: Final = 100
+_FOOTER_SEGMENTS: Final = 30
 # Embedded (JSON-escaped) body text that outweighs the DOM's best block replaces it.
-_EMBEDDED_MIN_CHARS = 200
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_KANA = re.compile(r"[\u3040-\u30ff]")
+_EMBEDDED_MIN_CHARS: Final = 200
+_CJK: Final = re.compile(r"[\u3400-\u9fff]")
+_KANA: Final = re.compile(r"[\u3040-\u30ff]")
 # A JSON-escaped '<' (one regex pass beats three substring searches over the raw page).
 # Characters whose presence lets urljoin rewrite even an absolute address (empty query, params...).
-_URL_SPECIALS = frozenset("?#;[]\\ \t\n\r")
-_ESCAPED_MARKUP = re.compile(r"\\(?:u003[cC]|x3c)")
+_URL_SPECIALS: Final = frozenset("?#;[]\\ \t\n\r")
+_ESCAPED_MARKUP: Final = re.compile(r"\\(?:u003[cC]|x3c)")
 
 
 def extract_article(html: str, url: str, *, zone: tzinfo, now: datetime,

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from lxml import etree
 
@@ -21,16 +21,16 @@ from feedd.sanitize import strip_xml_invalid
 
 logger = logging.getLogger(__name__)
 
-MAX_ELEMENTS = 50_000
+MAX_ELEMENTS: Final = 50_000
 
 # Never visible, never content; their text must not reach segments.
-INVISIBLE_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head", "title", "select",
-                            "option", "textarea", "button", "iframe", "object", "embed", "canvas"})
-_NOSCRIPT_BLOCK = re.compile(rb"<(?:noscript|NOSCRIPT)\b.*?</(?:noscript|NOSCRIPT)\s*>", re.DOTALL)
-_PUNCTUATION = re.compile(r"[，。；、！？,.;!?،؛؟۔।]")
+INVISIBLE_TAGS: Final = frozenset({"script", "style", "noscript", "template", "svg", "head", "title", "select",
+                                   "option", "textarea", "button", "iframe", "object", "embed", "canvas"})
+_NOSCRIPT_BLOCK: Final = re.compile(rb"<(?:noscript|NOSCRIPT)\b.*?</(?:noscript|NOSCRIPT)\s*>", re.DOTALL)
+_PUNCTUATION: Final = re.compile(r"[，。；、！？,.;!?،؛؟۔।]")
 # C0 controls that XML 1.0 forbids; none of them occurs inside a multi-byte UTF-8 sequence.
-_C0_BYTES = bytes(range(0, 9)) + b"\x0b\x0c" + bytes(range(0x0e, 0x20))
-_C0_CONTROLS = tuple(bytes([control]) for control in _C0_BYTES)
+_C0_BYTES: Final = bytes(range(0, 9)) + b"\x0b\x0c" + bytes(range(0x0e, 0x20))
+_C0_CONTROLS: Final = tuple(bytes([control]) for control in _C0_BYTES)
 
 
 class Segment(NamedTuple):
@@ -50,7 +50,7 @@ class Measure(NamedTuple):
 
 
 # What an element without visible text measures; a third of a page's elements share it.
-NOTHING = Measure()
+NOTHING: Final = Measure()
 # The walk builds a Segment per text run and a Measure per element. NamedTuple's own constructor
 # runs a Python frame; tuple.__new__ builds the same immutable value in C in half the time.
 _build = tuple.__new__
@@ -247,10 +247,10 @@ def _text_dump_segments(root: etree._Element) -> tuple[Segment, ...]:
     return tuple(Segment(normalise_space(line), holder) for line in text.splitlines() if line.strip())
 
 
-_HEADING_TAGS = frozenset({"h1", "h2", "h3"})
+_HEADING_TAGS: Final = frozenset({"h1", "h2", "h3"})
 # Visible characters a heading candidate may hold: a headline's 200 (extract_title._MAX_TITLE) and
 # a wiki's '[编辑源代码]' edit mark, which the title step cuts off, with room to spare.
-HEADING_MAX_CHARS = 220
+HEADING_MAX_CHARS: Final = 220
 
 
 class PageWalk:

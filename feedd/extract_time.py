@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import Final
 
 from lxml import etree
 
@@ -26,7 +27,7 @@ from feedd.dates import parse_date, parse_dated, publisher_offset
 from feedd.extract_page import PageFacts, json_ld_values, meta_value
 from feedd.models import Timestamp
 
-PUBLISHED_META = (
+PUBLISHED_META: Final = (
     "article:published_time", "og:article:published_time", "og:published_time", "article:published",
     "published_time", "article_date_original", "og:release_date", "pubdate", "publishdate", "publish_date",
     "publish-date",
@@ -38,24 +39,25 @@ PUBLISHED_META = (
 # A publish-time variable ('publishTime = 1581517074', '"datePublished": "…"') or a date printer
 # called with a literal ('showDate("2020/04/17 01:43:09")').
 # The lookahead names the first characters of the keys, so the engine skips other positions of a script.
-_SCRIPT_TIME = re.compile(
+_SCRIPT_TIME: Final = re.compile(
     r"(?=[cpdD])(?:\b(?:ct|publish_time|publishTime|pubtime|pubTime|pubDate|publish_date|datePublished|create_time)"
     r"[\"']?\s*[=:]\s*[\"']?|[Dd]ate\(\s*[\"'])(?P<value>\d{10}(?!\d)|"
     r"\d{4}[-/]\d{1,2}[-/]\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:[+-]\d{2}:?\d{2}|Z)?)")
-_URL_DATE = (
+_URL_DATE: Final = (
     re.compile(r"/(?P<y>(?:19|20)\d{2})[-_/]?(?P<m>[01]\d)[-_/](?P<d>[0-3]\d)(?:/|\b)"),
     re.compile(r"/(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)(?:/|_|\b)"),
     re.compile(r"[/_t](?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)[_/.]"),
     re.compile(r"/(?P<y>(?:19|20)\d{2})/(?P<m>[01]\d)(?P<d>[0-3]\d)/"),
     re.compile(r"/(?P<y>(?:19|20)\d{2})/(?P<m>[a-z]{3,9})/(?P<d>[0-3]?\d)/", re.IGNORECASE),
 )
-_META_WITNESSES = 3
+_META_WITNESSES: Final = 3
 # <time> elements and schema.org microdata on any element ('<dd itemprop="datePublished" content="2019-04-26">'),
 # in document order; <meta itemprop> is read with the other meta tags.
-_ITEMPROP_REACH = 20  # characters between 'itemprop' and its value: ' = "'
-_MICRODATA_TEXT = 60
-_MODIFIED_META = ("article:modified_time", "og:updated_time", "datemodified", "dcterms.modified", "last-modified",
-                  "modified")
+_ITEMPROP_REACH: Final = 20  # characters between 'itemprop' and its value: ' = "'
+_MICRODATA_TEXT: Final = 60
+_MODIFIED_META: Final = (
+    "article:modified_time", "og:updated_time", "datemodified", "dcterms.modified", "last-modified",
+    "modified")
 
 
 def find_published(facts: PageFacts, title_index: int | None, content_start: int | None, zone: tzinfo,

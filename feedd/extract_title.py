@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from typing import Final
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -28,18 +29,18 @@ from feedd.title_site import (
     strip_site_suffix,
 )
 
-_MAX_TITLE = 200
-_UNRELATED = 0.3
-_PART_MIN = 12
-_PAGE_NAME_MIN = 8
-_SENTENCE_MIN = 48
+_MAX_TITLE: Final = 200
+_UNRELATED: Final = 0.3
+_PART_MIN: Final = 12
+_PAGE_NAME_MIN: Final = 8
+_SENTENCE_MIN: Final = 48
 # Any of these may join a site's name to the headline, spaced or not ('…GPU-EDN 电子技术设计').
-_SEPARATOR_CHARS = re.compile(r"[-_|｜–—~·»:：]")
-_SUBTITLE_MARKS = frozenset("～~〜—–-:：(（「『")
+_SEPARATOR_CHARS: Final = re.compile(r"[-_|｜–—~·»:：]")
+_SUBTITLE_MARKS: Final = frozenset("～~〜—–-:：(（「『")
 # Text kept for screen readers only (WordPress, Bootstrap, Tailwind name it so): no reader sees it.
-_HIDDEN_CLASSES = frozenset({"screen-reader-text", "sr-only", "visually-hidden", "visuallyhidden"})
-_EDIT_MARK = re.compile(r"\s*\[(?:编辑|edit|编辑源代码)\]\s*$", re.IGNORECASE)
-_INDEX_PAGE = re.compile(r"^/?$|/index\.\w+$")
+_HIDDEN_CLASSES: Final = frozenset({"screen-reader-text", "sr-only", "visually-hidden", "visuallyhidden"})
+_EDIT_MARK: Final = re.compile(r"\s*\[(?:编辑|edit|编辑源代码)\]\s*$", re.IGNORECASE)
+_INDEX_PAGE: Final = re.compile(r"^/?$|/index\.\w+$")
 
 
 @dataclass(frozen=True)
@@ -343,13 +344,14 @@ def _fallback(facts: PageFacts, headings: Iterable[tuple[str, etree._Element]]) 
     return TitleChoice("", None, weak=True)
 
 
-_NEAR_BODY = 8
-_HEADLINE_GAP = 15
-_PROSE_LINE = 40
-_EMPHASIS_TAGS = frozenset({"h1", "h2", "h3", "h4", "strong", "b", "big"})
+_NEAR_BODY: Final = 8
+_HEADLINE_GAP: Final = 15
+_PROSE_LINE: Final = 40
+_EMPHASIS_TAGS: Final = frozenset({"h1", "h2", "h3", "h4", "strong", "b", "big"})
 # A forum post or an old CMS prints its headline after a 'subject:' label cell.
-_SUBJECT_LABEL = re.compile(r"^(?:主题|标题|题目|帖子主题|文章标题)\s*[:：]$")
-_NOT_A_HEADLINE = re.compile(r"[:：>»]\s*$|^\s*[>»|（(]|\d{4}[-/.年]\d{1,2}|位置|首页|导航|登录|注册|copyright|©", re.I)
+_SUBJECT_LABEL: Final = re.compile(r"^(?:主题|标题|题目|帖子主题|文章标题)\s*[:：]$")
+_NOT_A_HEADLINE: Final = re.compile(
+    r"[:：>»]\s*$|^\s*[>»|（(]|\d{4}[-/.年]\d{1,2}|位置|首页|导航|登录|注册|copyright|©", re.I)
 
 
 def refine_title(facts: PageFacts, chosen: TitleChoice, title_index: int | None,

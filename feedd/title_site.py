@@ -5,20 +5,21 @@ from words that name outlets; a part may also spell the host from whole words an
 from __future__ import annotations
 
 import re
+from typing import Final
 from urllib.parse import urlsplit
 
 from feedd.extract_page import PageFacts, meta_value
 
 # A bar joins parts spaced or not ('购买|楼市_新浪新闻'); a hyphen only spaced, or before a short last part.
-SEPARATORS = re.compile(r"\s*(?:--|__|_|\|\|?|\s[-–—~·]\s|\s::\s|｜|\s»\s|-{1}(?=[^\s\d]{2,12}$))\s*")
-_SITE_WORDS = re.compile(
+SEPARATORS: Final = re.compile(r"\s*(?:--|__|_|\|\|?|\s[-–—~·]\s|\s::\s|｜|\s»\s|-{1}(?=[^\s\d]{2,12}$))\s*")
+_SITE_WORDS: Final = re.compile(
     r"(网|報|报|新闻|频道|在线|中心|电台|电视台|官网|首页|平台|门户|客户端|网站|在线|\.com|\.cn|"
     r"\b(?:news|times|post|daily|tribune|journal|reuters|herald|online|magazine|blog|press|media|tv|radio|gazette)\b)",
     re.IGNORECASE)
-KEY_PUNCTUATION = re.compile(r"[\s\u3000\"'“”‘’「」《》·:：,，.。!！?？|｜_\-–—()（）\[\]【】¶]+")
-_WORD = re.compile(r"[^\W_]+")
-_SPELLED_MIN = 5
-_WIDE = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
+KEY_PUNCTUATION: Final = re.compile(r"[\s\u3000\"'“”‘’「」《》·:：,，.。!！?？|｜_\-–—()（）\[\]【】¶]+")
+_WORD: Final = re.compile(r"[^\W_]+")
+_SPELLED_MIN: Final = 5
+_WIDE: Final = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]")
 def match_key(text: str) -> str:
     """Text stripped of spacing and punctuation, for comparing headline variants."""
     return KEY_PUNCTUATION.sub("", text).lower()
