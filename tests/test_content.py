@@ -13,10 +13,12 @@ from tests.pages import CORPUS
 NOW = datetime(2026, 4, 21, 9, 0, tzinfo=UTC)
 
 
+def article_of(page: str, zone: str = "UTC") -> Article:
+    return extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo(zone), now=NOW)
+
+
 def corpus_article(corpus: str, name: str) -> Article:
-    page = CORPUS / corpus / "html" / name
-    return extract_article(decode_html(page.read_bytes(), None), "https://www.example.com/a/1.html",
-                           zone=ZoneInfo("UTC"), now=NOW)
+    return article_of(decode_html((CORPUS / corpus / "html" / name).read_bytes(), None))
 
 
 def paragraphs(words: str, count: int) -> str:
@@ -36,7 +38,7 @@ def test_content_joins_body_blocks_split_around_an_embed() -> None:
             "<div class='embed'><iframe src='https://video.example/1'></iframe></div>"
             f"<div class='text-block-2'>{paragraphs('The second half of the story', 6)}</div>"
             "</div><div class='comments'>" + paragraphs("A reader comment", 3) + "</div></body></html>")
-    article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
+    article = article_of(page)
     assert "The first half of the story number 0" in article.content_text
     assert "The second half of the story number 5" in article.content_text
     assert "A reader comment" not in article.content_text
@@ -47,7 +49,7 @@ def test_content_does_not_widen_into_a_link_heavy_page_frame() -> None:
                     for index in range(15))
     page = (f"<html><body><div class='page'><ul>{links}</ul><div class='article'>"
             f"{paragraphs('The only story', 5)}</div></div></body></html>")
-    article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
+    article = article_of(page)
     assert "The only story number 4" in article.content_text
     assert "Another headline" not in article.content_text
 
@@ -99,7 +101,7 @@ def test_content_keeps_short_lines_of_several_short_links() -> None:
     page = ("<html><body><article>" + paragraphs("The storm warning covers", 4)
             + "<p>Region: <a href='/a'>Kurume City</a>, <a href='/b'>Saga City</a>, <a href='/c'>Oita City</a></p>"
             + "</article></body></html>")
-    article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
+    article = article_of(page)
     assert "Region: Kurume City, Saga City, Oita City" in article.content_text
 
 
@@ -111,7 +113,7 @@ def test_content_joins_a_story_split_over_rows_of_a_sidebar_named_grid() -> None
     page = ("<html><body><main><article><div class='sidebar-grid'>" + rows
             + "<div class='sidebar-grid__container'><footer>Related tags: <a href='/t'>Politics</a></footer>"
             "</div></div></article></main></body></html>")
-    article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
+    article = article_of(page)
     for part in range(4):
         assert f"Part {part} of the story number 1" in article.content_text
     assert "Related tags" not in article.content_text
@@ -122,7 +124,7 @@ def test_content_keeps_a_real_sidebar_out_of_a_story_in_a_sidebar_named_grid() -
                    f"{paragraphs(f'Part {part} of the story', 3)}</div></div>" for part in range(3))
     page = ("<html><body><div class='page'><div class='sidebar-grid'>" + rows + "</div>"
             f"<div class='sidebar'>{paragraphs('A promoted column', 4)}</div></div></body></html>")
-    article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
+    article = article_of(page)
     assert "Part 0 of the story number 0" in article.content_text
     assert "Part 2 of the story number 2" in article.content_text
     assert "A promoted column" not in article.content_text
@@ -132,7 +134,7 @@ def test_content_drops_a_related_block_whose_furniture_word_contains_post() -> N
     # 'jp-relatedposts' holds 'post', but inside the furniture word 'relatedposts' it names no story.
     page = ("<html><body><h1>A blog entry</h1><div class='entry-content'>" + paragraphs("The blog entry says", 5)
             + "<div class='jp-relatedposts'><h3>Similar entries on this blog</h3></div></div></body></html>")
-    article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
+    article = article_of(page)
     assert "The blog entry says number 4" in article.content_text
     assert "Similar entries" not in article.content_text
 
@@ -142,7 +144,7 @@ def test_content_keeps_a_story_wrapper_named_after_its_share_bar() -> None:
     stories = "".join(f"<div class='sr-body-share-wrapper'>{paragraphs(f'Story {index} says', 4)}</div>"
                       for index in range(3))
     page = f"<html><body><div class='stories'>{stories}</div></body></html>"
-    article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
+    article = article_of(page)
     assert "Story 0 says number 3" in article.content_text
 
 
@@ -151,7 +153,7 @@ def test_content_drops_lines_that_only_label_furniture() -> None:
             + "<p>- Advertisement -</p>" + paragraphs("The report goes on", 3)
             + "<figure><img src='/ad.jpg'><figcaption>Reklama</figcaption></figure>"
             + "<h4>Das könnte dich auch interessieren</h4><div>12 Comments</div></article></body></html>")
-    article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
+    article = article_of(page)
     assert "The report goes on number 2" in article.content_text
     for label in ("Advertisement", "Reklama", "Das könnte dich", "Comments"):
         assert label not in article.content_text
@@ -161,7 +163,7 @@ def test_content_keeps_a_sentence_that_begins_like_a_furniture_label() -> None:
     page = ("<html><body><h1>Headline</h1><article>" + paragraphs("The report says", 3)
             + "<p>Related stories ran in the evening papers.</p><p>Comments were closed by noon.</p>"
             + "</article></body></html>")
-    article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
+    article = article_of(page)
     assert "Related stories ran in the evening papers." in article.content_text
     assert "Comments were closed by noon." in article.content_text
 
@@ -172,7 +174,7 @@ def test_content_drops_chinese_pager_lines() -> None:
     page = ("<html><body><h1>春耕忙</h1><div class='article'><div>第1页/共2页</div>" + body
             + "<div><a href='?page=1'>&lt;&lt; 上一页</a> | <a href='?page=2'>下一页 &gt;&gt;</a></div>"
             "<p>相关报道：</p></div></body></html>")
-    article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("Asia/Shanghai"), now=NOW)
+    article = article_of(page, "Asia/Shanghai")
     assert "第4段" in article.content_text
     for furniture in ("第1页/共2页", "上一页", "下一页", "相关报道"):
         assert furniture not in article.content_text
@@ -183,7 +185,7 @@ def test_content_drops_read_also_lines_without_a_link() -> None:
             + "<h3>MIRA: Madre se acerca a conocer los motivos de captura de su hijo</h3>"
             + "<blockquote>PUEDES VER: ¿Qué es la Sunedu y para qué sirve?</blockquote>"
             + paragraphs("The report goes on", 3) + "</article></body></html>")
-    article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
+    article = article_of(page)
     assert "The report goes on number 2" in article.content_text
     assert "Madre se acerca" not in article.content_text
     assert "Sunedu" not in article.content_text
@@ -192,7 +194,7 @@ def test_content_drops_read_also_lines_without_a_link() -> None:
 def test_content_keeps_a_sentence_that_starts_with_a_read_also_word() -> None:
     page = ("<html><body><h1>Headline</h1><article>" + paragraphs("The report says", 3)
             + "<p>Read more carefully, the figures tell another story.</p></article></body></html>")
-    article = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
+    article = article_of(page)
     assert "Read more carefully, the figures tell another story." in article.content_text
 
 
@@ -200,7 +202,7 @@ def _read_more_page(before: str, after: str) -> Article:
     page = ("<html><body><h1>Title</h1><div class='story-body'>"
             f"{before}<div id='read-more'><div id='read-more-content'>{paragraphs('The folded story', 10)}"
             f"</div></div>{after}</div></body></html>")
-    return extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW)
+    return article_of(page)
 
 
 def test_content_joins_a_lead_set_before_a_read_more_fold() -> None:
@@ -229,7 +231,7 @@ def test_content_passes_over_the_reference_list_below_an_encyclopedia_article() 
     page = ("<html><body><h1>Title</h1><div class='mw-parser-output'>"
             f"{paragraphs('The encyclopedia article', 30)}<h2>References</h2>"
             f"<div class='reflist'><ol class='references'>{citations}</ol></div></div></body></html>")
-    text = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW).content_text
+    text = article_of(page).content_text
     assert "The encyclopedia article number 29" in text
     assert "A cited paper" not in text
 
@@ -241,7 +243,7 @@ def test_content_keeps_sections_whose_id_is_their_heading_as_a_slug() -> None:
     page = (f"<html><body><div class='document'><h1>Guide</h1>{paragraphs('The introduction', 2)}"
             f"{sections}</div><div id='share-bar'><p>Share this guide with a friend on a social network.</p></div>"
             "</body></html>")
-    text = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW).content_text
+    text = article_of(page).content_text
     assert "Section 0 of the guide number 2" in text
     assert "Section 2 of the guide number 2" in text
     assert "Share this guide" not in text
@@ -255,7 +257,7 @@ def test_content_drops_a_labelled_list_of_dated_links_below_the_story() -> None:
                       for index in range(8))
             + f"<table><tr><td><b>相关报道：</b></td></tr><tr><td>{related}</td></tr></table>"
             "</div></body></html>")
-    text = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW).content_text
+    text = article_of(page).content_text
     assert "这是正文的第7段" in text
     assert "另一篇报道的标题" not in text
 
@@ -264,7 +266,7 @@ def test_content_keeps_a_labelled_block_of_prose_with_few_links() -> None:
     page = ("<html><body><div class='main'>" + paragraphs("The story", 8)
             + "<div><p>Related</p><p>A paragraph of the story that mentions <a href='/x'>one link</a> in passing, "
             "with a good deal of plain prose around it.</p></div></div></body></html>")
-    text = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW).content_text
+    text = article_of(page).content_text
     assert "mentions one link in passing" in text
 
 
@@ -272,7 +274,7 @@ def test_content_drops_the_author_bio_below_the_story() -> None:
     page = ("<html><body><article><div class='article-body'>" + paragraphs("The story", 8)
             + "<div class='author-bio'><p>Jane Doe is a staff writer who covers city hall, and you can follow her "
             "on every social network there is.</p></div></div></article></body></html>")
-    text = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW).content_text
+    text = article_of(page).content_text
     assert "The story number 7" in text
     assert "Jane Doe is a staff writer" not in text
 
@@ -286,8 +288,7 @@ def test_content_drops_blocks_the_page_keeps_hidden() -> None:
     offer = ("<div class='premium hidden'><p>This content is reserved for subscribers, who enjoy unlimited "
              "access to every story.</p></div><p hidden>Thank you for signing up for our morning newsletter.</p>"
              "<div style='display: none'><p>You have reached your limit of free articles this month.</p></div>")
-    text = extract_article(_page_with(offer), "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"),
-                           now=NOW).content_text
+    text = article_of(_page_with(offer)).content_text
     assert "The story number 7" in text
     assert "reserved for subscribers" not in text
     assert "Thank you for signing up" not in text
@@ -299,16 +300,14 @@ def test_content_keeps_hidden_slides_of_a_gallery_and_responsive_blocks() -> Non
                      f"<p>Slide {index} describes one more item of the list at some length.</p></div>"
                      for index in range(4))
     shown = "<div class='hidden md:block'><p>A box that wide screens show beside the story text.</p></div>"
-    text = extract_article(_page_with(slides + shown), "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"),
-                           now=NOW).content_text
+    text = article_of(_page_with(slides + shown)).content_text
     assert "Slide 3 describes" in text
     assert "A box that wide screens show" in text
 
 
 def test_content_keeps_a_hidden_block_that_is_most_of_the_story() -> None:
     folded = f"<div style='display:none' class='rest'>{paragraphs('The folded rest', 8)}</div>"
-    text = extract_article(_page_with(folded, story=4), "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"),
-                           now=NOW).content_text
+    text = article_of(_page_with(folded, story=4)).content_text
     assert "The folded rest number 7" in text
 
 
@@ -317,7 +316,7 @@ def test_content_keeps_the_space_where_a_dropped_element_stood_between_two_words
     page = ("<html><body><div class='story'>" + paragraphs("The senate debated the budget", 4)
             + "<p>When President<button>Share</button> <a href='/trump'>Trump</a> spoke, the senate listened.</p>"
             + "</div></body></html>")
-    text = extract_article(page, "https://www.example.com/a/1.html", zone=ZoneInfo("UTC"), now=NOW).content_text
+    text = article_of(page).content_text
     assert "When President Trump spoke" in text
 
 
